@@ -1,0 +1,54 @@
+# llfree-kernel: top-level build.
+#
+# Each component keeps its rules in a fragment next to its sources and adds
+# its test targets to TEST_TARGETS; `make test` runs them all in order.
+#
+#   make            build the kernel, the ISO and the host programs
+#   make test       install missing Debian packages (as root), then run every suite
+#   make help       list the targets
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD    ?= build
+HOSTCC   ?= gcc
+NASM     ?= nasm
+# The first python3 on PATH may be a separate build that does not see
+# Debian's packages (python3-matplotlib); the tools use Debian's.
+PYTHON   ?= /usr/bin/python3
+
+# Host programs and tests: the library and the benchmarks build unchanged
+# for the host with pthreads.
+HOST_CFLAGS  ?= -std=c11 -O2 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+HOST_LDFLAGS ?= -pthread
+
+ALL_TARGETS  :=
+TEST_TARGETS :=
+
+include llfree/llfree.mk
+include bench/bench.mk
+include kernel/kernel.mk
+include tests/tests.mk
+include tools/tools.mk
+
+.PHONY: all test deps clean help
+all: $(ALL_TARGETS)
+
+# Dependencies first, then every suite; each suite stops the run on failure.
+test: deps
+	@$(MAKE) --no-print-directory $(TEST_TARGETS)
+	@echo "make test: all suites passed ($(TEST_TARGETS))"
+
+deps:
+	@tools/deps.sh build test qemu
+
+clean:
+	rm -rf $(BUILD)
+
+# Fragments add their own lines with `help::`.
+help::
+	@echo "targets:"
+	@echo "  all            kernel, ISO and host programs"
+	@echo "  test           every test suite ($(TEST_TARGETS))"
+	@echo "  deps           install missing Debian packages (as root) or print the command"
+	@echo "  clean          remove $(BUILD)/"

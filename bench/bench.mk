@@ -1,0 +1,1 @@
+# bench: build rules (fragment included by the top-level Makefile).

@@ -1,0 +1,1 @@
+# kernel: build rules (fragment included by the top-level Makefile).

@@ -1,0 +1,55 @@
+/*
+ * The physical memory map the kernel works from: firmware entries sorted,
+ * overlaps resolved (the more restrictive type wins), usable ranges rounded
+ * inward to 4 KiB, and the first MiB, the kernel image, the multiboot info and
+ * the modules carved out. Pure computation: host unit tests run it on crafted maps.
+ */
+#ifndef KERNEL_MM_MEMMAP_H
+#define KERNEL_MM_MEMMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/multiboot2.h"
+
+#define MEMMAP_MAX 512
+
+enum memmap_type {
+	MEMMAP_USABLE = 1,       /* free RAM the allocator may hand out */
+	MEMMAP_RESERVED = 2,     /* firmware reserved, unknown types, bad RAM */
+	MEMMAP_ACPI = 3,         /* ACPI reclaimable: kept, tables live there */
+	MEMMAP_NVS = 4,          /* ACPI NVS */
+	MEMMAP_KERNEL = 5,       /* our image, multiboot info, modules, first MiB */
+};
+
+struct memmap_range {
+	uint64_t start; /* inclusive, 4 KiB aligned for USABLE */
+	uint64_t end;   /* exclusive */
+	enum memmap_type type;
+};
+
+struct memmap {
+	size_t count;
+	struct memmap_range ranges[MEMMAP_MAX]; /* sorted, non-overlapping */
+	uint64_t usable_bytes;   /* sum of USABLE */
+	uint64_t top_usable;     /* exclusive end of the highest USABLE byte (sizes the direct map) */
+	uint64_t top_any;        /* exclusive end of the highest range of any type */
+};
+
+enum memmap_error {
+	MEMMAP_OK = 0,
+	MEMMAP_ERR_EMPTY,      /* no usable RAM left */
+	MEMMAP_ERR_TOO_MANY,   /* more ranges than MEMMAP_MAX */
+	MEMMAP_ERR_OVERFLOW,   /* base + length wraps past 2^64 */
+};
+
+/*
+ * Build `out` from firmware entries and the ranges the kernel must keep for
+ * itself (image, info, modules; the first MiB is always excluded).
+ */
+enum memmap_error memmap_build(const struct boot_mmap_entry *entries, size_t count,
+			       const struct boot_range *keep, size_t keep_count, struct memmap *out);
+const char *memmap_strerror(enum memmap_error err);
+const char *memmap_type_name(enum memmap_type type);
+
+#endif

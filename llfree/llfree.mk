@@ -1,0 +1,1 @@
+# llfree: build rules (fragment included by the top-level Makefile).

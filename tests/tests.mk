@@ -1,0 +1,1 @@
+# tests: build rules (fragment included by the top-level Makefile).

@@ -1,0 +1,1 @@
+# tools: build rules (fragment included by the top-level Makefile).
