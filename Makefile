@@ -25,11 +25,34 @@ HOST_LDFLAGS ?= -pthread
 ALL_TARGETS  :=
 TEST_TARGETS :=
 
-include llfree/llfree.mk
-include bench/bench.mk
-include kernel/kernel.mk
-include tests/tests.mk
-include tools/tools.mk
+# Headers reachable from host builds: the library, the kernel's portable
+# modules (memory map, multiboot2, ACPI parsing) and the benchmarks.
+HOST_INCLUDES := -Illfree/include -Illfree/platform/host -Ikernel -Ibench
+
+# Host objects in four flavours: plain, ThreadSanitizer, Address+UB
+# sanitizer, and gcov coverage. A fragment links what it needs from these.
+SAN_CC      ?= clang
+TSAN_CFLAGS ?= -std=c11 -O1 -g -fsanitize=thread -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+ASAN_CFLAGS ?= -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+COV_CFLAGS  ?= -std=c11 -O0 -g --coverage -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TSAN_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAN_CC) $(ASAN_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/cov/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(COV_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+
+# Every component's fragment: llfree/, bench/, kernel/, tests/<suite>/, tools/.
+include $(sort $(wildcard llfree/*.mk bench/*.mk kernel/*.mk tests/*/*.mk tools/*.mk))
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 .PHONY: all test deps clean help
 all: $(ALL_TARGETS)

@@ -1,1 +1,0 @@
-# tests: build rules (fragment included by the top-level Makefile).
