@@ -24,6 +24,31 @@ enum mb2_mem_type {
 	MB2_MEM_BADRAM = 5,
 };
 
+/* Tag types (spec 3.6.2 onwards) that the parser reads; all others are skipped. */
+enum mb2_tag_type {
+	MB2_TAG_END = 0,
+	MB2_TAG_CMDLINE = 1,
+	MB2_TAG_LOADER_NAME = 2,
+	MB2_TAG_MODULE = 3,
+	MB2_TAG_BASIC_MEMINFO = 4, /* never used to size RAM */
+	MB2_TAG_MMAP = 6,
+	MB2_TAG_FRAMEBUFFER = 8,
+	MB2_TAG_EFI32 = 11,
+	MB2_TAG_EFI64 = 12,
+	MB2_TAG_ACPI_OLD = 14,
+	MB2_TAG_ACPI_NEW = 15,
+	MB2_TAG_EFI_MMAP = 17,
+};
+
+/* Sizes fixed by the spec, the minimum a tag of that type must have. */
+#define MB2_INFO_HEADER_SIZE 8   /* total_size, reserved */
+#define MB2_TAG_HEADER_SIZE 8    /* type, size */
+#define MB2_TAG_ALIGN 8
+#define MB2_MMAP_HEADER_SIZE 16  /* type, size, entry_size, entry_version */
+#define MB2_MMAP_ENTRY_MIN 24    /* base_addr, length, type, reserved */
+#define MB2_RSDP_V1_SIZE 20      /* ACPI 6.4, 5.2.5.3: RSDP up to RsdtAddress */
+#define MB2_RSDP_V2_SIZE 36      /* ... up to the extended checksum and reserved bytes */
+
 #define BOOT_MMAP_MAX 256
 #define BOOT_CMDLINE_MAX 512
 #define BOOT_LOADER_MAX 64
@@ -52,18 +77,24 @@ struct boot_info {
 	size_t mmap_count;
 	struct boot_mmap_entry mmap[BOOT_MMAP_MAX];
 	bool mmap_truncated;        /* more than BOOT_MMAP_MAX entries: an error, reported */
-	char cmdline[BOOT_CMDLINE_MAX];
-	char loader[BOOT_LOADER_MAX];
+	char cmdline[BOOT_CMDLINE_MAX];    /* always NUL terminated, "" if absent */
+	bool cmdline_truncated;            /* longer than the buffer: cut, not an error */
+	char loader[BOOT_LOADER_MAX];      /* always NUL terminated, "" if absent */
 	size_t module_count;
 	struct boot_range modules[BOOT_MODULES_MAX];
 	const void *rsdp;           /* copy inside the info: tag 15 (ACPI 2.0+) preferred, else 14 */
 	size_t rsdp_size;
 	uint8_t rsdp_revision;      /* 0 for tag 14, else the RSDP's revision */
 	bool efi;                   /* an EFI system table tag (11/12) or EFI mmap (17) was present */
+	uint64_t efi_system_table;  /* physical address from tag 12 (or 11), 0 if absent */
 	const void *efi_mmap;       /* tag 17 body, for diagnostics */
 	size_t efi_mmap_size;
 	uint32_t efi_desc_size;
 	struct boot_framebuffer fb;
+	/* Where parsing failed, for the error message: offset of the offending
+	 * tag inside the info and its type (0 when the fixed part was at fault). */
+	size_t error_offset;
+	uint32_t error_tag;
 };
 
 /* Error codes of the parser; mb2_strerror() names them. */
@@ -73,11 +104,13 @@ enum mb2_error {
 	MB2_ERR_NULL,       /* no info pointer */
 	MB2_ERR_ALIGN,      /* info or a tag not 8-byte aligned */
 	MB2_ERR_SIZE,       /* total_size too small or beyond the given bound */
-	MB2_ERR_TAG,        /* a tag's size is smaller than its header or runs past the end */
+	MB2_ERR_TAG,        /* a tag smaller than its header or fixed fields, or running past the end */
 	MB2_ERR_NO_END,     /* no end tag before total_size */
-	MB2_ERR_MMAP,       /* memory map tag malformed (entry_size < 24, not a multiple of 8) */
+	MB2_ERR_MMAP,       /* memory map tag malformed (entry_size < 24, not a multiple of 8,
+			       a partial entry, a second mmap tag) */
 	MB2_ERR_NO_MMAP,    /* no memory map tag: refuse to guess RAM */
 	MB2_ERR_TOO_MANY,   /* more mmap entries or modules than the tables hold */
+	MB2_ERR_COUNT
 };
 
 /*

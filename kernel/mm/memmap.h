@@ -13,13 +13,25 @@
 #include "firmware/multiboot2.h"
 
 #define MEMMAP_MAX 512
+#define MEMMAP_PAGE 4096ull
+#define MEMMAP_LOW_END 0x100000ull /* the first MiB: real-mode memory, never allocated */
 
+/*
+ * Where firmware ranges overlap, the type of higher rank wins:
+ *   RESERVED > NVS > ACPI > KERNEL > LOW > USABLE
+ * Anything the firmware does not call usable beats usable. RESERVED (also bad
+ * RAM and unknown types) ranks first because nothing may touch it; NVS before
+ * ACPI because NVS must survive sleep while reclaimable tables need not.
+ * KERNEL and LOW are never firmware types: they only take usable bytes.
+ */
 enum memmap_type {
-	MEMMAP_USABLE = 1,       /* free RAM the allocator may hand out */
+	MEMMAP_USABLE = 1,       /* free RAM the allocator may hand out, 4 KiB aligned */
 	MEMMAP_RESERVED = 2,     /* firmware reserved, unknown types, bad RAM */
 	MEMMAP_ACPI = 3,         /* ACPI reclaimable: kept, tables live there */
 	MEMMAP_NVS = 4,          /* ACPI NVS */
-	MEMMAP_KERNEL = 5,       /* our image, multiboot info, modules, first MiB */
+	MEMMAP_KERNEL = 5,       /* usable RAM holding our image, the multiboot info, modules */
+	MEMMAP_LOW = 6,          /* other usable RAM below 1 MiB, 4 KiB aligned: kept out of
+				    the allocator, the AP trampoline takes a page here */
 };
 
 struct memmap_range {
@@ -41,15 +53,23 @@ enum memmap_error {
 	MEMMAP_ERR_EMPTY,      /* no usable RAM left */
 	MEMMAP_ERR_TOO_MANY,   /* more ranges than MEMMAP_MAX */
 	MEMMAP_ERR_OVERFLOW,   /* base + length wraps past 2^64 */
+	MEMMAP_ERR_KEEP,       /* a keep range ends before it starts */
+	MEMMAP_ERR_COUNT
 };
 
 /*
  * Build `out` from firmware entries and the ranges the kernel must keep for
- * itself (image, info, modules; the first MiB is always excluded).
+ * itself (image, info, modules; the first MiB is always excluded). Keep
+ * ranges are widened to whole pages; only their usable bytes become KERNEL.
+ * On MEMMAP_ERR_EMPTY `out` is complete (for printing); on other errors its
+ * contents are unspecified.
  */
 enum memmap_error memmap_build(const struct boot_mmap_entry *entries, size_t count,
 			       const struct boot_range *keep, size_t keep_count, struct memmap *out);
 const char *memmap_strerror(enum memmap_error err);
 const char *memmap_type_name(enum memmap_type type);
+
+/* The lowest LOW page above page 0 (for the AP trampoline), or 0 if none. */
+uint64_t memmap_low_page(const struct memmap *map);
 
 #endif
