@@ -1,0 +1,52 @@
+/*
+ * Local APIC in xAPIC (MMIO) or x2APIC (MSR) mode, chosen at run time.
+ * Intel SDM Vol. 3A, chapter 11 "Advanced Programmable Interrupt Controller"
+ * (11.4 local APIC, 11.6 issuing IPIs, 11.12 x2APIC).
+ *
+ * x2APIC is used when the firmware handed over in x2APIC mode (it cannot be
+ * left without a reset) or when an APIC id does not fit xAPIC's 8 bits.
+ * QEMU TCG has no x2APIC, so CI runs the xAPIC path; the x2APIC path is kept
+ * to the few register accesses that differ (ICR, ID, ESR, enable).
+ */
+#ifndef KERNEL_ARCH_APIC_H
+#define KERNEL_ARCH_APIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum apic_mode { APIC_MODE_XAPIC, APIC_MODE_X2APIC };
+
+/* Vectors this kernel uses (>= 32; the spurious vector's low 4 bits are 1s). */
+#define APIC_VECTOR_WAKE 0xF0   /* run_cores: work is waiting */
+#define APIC_VECTOR_STOP 0xF1   /* panic elsewhere: halt */
+#define APIC_VECTOR_SPURIOUS 0xFF
+
+/*
+ * BSP: choose the mode (x2APIC if the firmware left it on or `need_x2apic`),
+ * map the xAPIC page, enable the APIC. Returns false with a message when a
+ * required x2APIC is missing.
+ */
+bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic);
+/* AP: enable its own local APIC in the BSP's mode. */
+void apic_init_ap(void);
+
+enum apic_mode apic_mode(void);
+const char *apic_mode_name(void);
+/* This CPU's APIC id (8 bits in xAPIC mode, 32 in x2APIC mode). */
+uint32_t apic_id(void);
+/* APIC version register, bits 7:0 (< 0x10: external 82489DX, needs INIT de-assert). */
+uint32_t apic_version(void);
+void apic_eoi(void);
+
+/*
+ * Interprocessor interrupts to one CPU, never broadcast. Each returns the
+ * Error Status Register read after sending (0 = no error), or, in xAPIC
+ * mode, APIC_SEND_TIMEOUT when the delivery status never cleared.
+ */
+#define APIC_SEND_TIMEOUT 0x80000000u
+uint32_t apic_send_init(uint32_t apic_id);
+uint32_t apic_send_startup(uint32_t apic_id, uint8_t page_vector);
+uint32_t apic_send_fixed(uint32_t apic_id, uint8_t vector);
+uint32_t apic_send_nmi(uint32_t apic_id);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Per-CPU data: the BSP's static block, the dense-index table, GS base.
+ * Intel SDM Vol. 3A, 3.4.4 (segment bases in 64-bit mode), Vol. 4 (MSR
+ * C000_0101H IA32_GS_BASE).
+ */
+#include "arch/percpu.h"
+
+#include "arch/cpu.h"
+
+static struct percpu bsp_percpu;
+static struct percpu *cpus[CPU_MAX];
+static _Atomic unsigned cpu_count;
+
+void percpu_load(struct percpu *cpu)
+{
+	cpu->self = cpu;
+	write_gs_base((uint64_t)(uintptr_t)cpu);
+}
+
+void percpu_init_bsp(void)
+{
+	bsp_percpu.index = 0;
+	atomic_store(&bsp_percpu.state, CPU_ONLINE);
+	percpu_load(&bsp_percpu);
+	cpus[0] = &bsp_percpu;
+	atomic_store(&cpu_count, 1);
+}
+
+void percpu_register(struct percpu *cpu)
+{
+	cpus[cpu->index] = cpu;
+	/* Indices are handed out in order by the BSP, so the count is index + 1. */
+	atomic_store_explicit(&cpu_count, cpu->index + 1, memory_order_release);
+}
+
+struct percpu *percpu_get(unsigned index)
+{
+	return index < CPU_MAX ? cpus[index] : NULL;
+}
+
+unsigned percpu_count(void)
+{
+	return atomic_load_explicit(&cpu_count, memory_order_acquire);
+}

@@ -1,0 +1,52 @@
+/*
+ * Time-stamp counter: frequency, and the delays and timestamps built on it.
+ * Intel SDM Vol. 3B, 18.17 (time-stamp counter, invariant TSC), Vol. 2A
+ * CPUID leaves 15H (TSC/crystal ratio), 80000007H (invariant TSC);
+ * hypervisor leaf 40000010H (TSC kHz, VMware/QEMU convention).
+ *
+ * Frequency sources, in order (design kernel.md "Time"): CPUID 15H when all
+ * three values are given, the hypervisor leaf, then a measurement against
+ * the ACPI PM timer, the HPET, or PIT channel 2 (median of several runs).
+ * Calibrate on the BSP before any AP starts: a descheduled vCPU spoils the
+ * measurement when many vCPUs compete for the host.
+ */
+#ifndef KERNEL_ARCH_TSC_H
+#define KERNEL_ARCH_TSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Determine the TSC frequency; false (reason printed) if no source worked. */
+bool tsc_calibrate(void);
+
+uint64_t tsc_hz(void);
+const char *tsc_source(void);   /* cpuid15, hypervisor, pmtimer, hpet, pit */
+bool tsc_invariant(void);
+
+/* Serialised reads around a timed region (SDM Vol. 2B RDTSC/RDTSCP notes). */
+static inline uint64_t tsc_begin(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t tsc_end(void)
+{
+	uint32_t lo, hi, aux;
+	__asm__ volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t tsc_ticks_to_us(uint64_t ticks);
+uint64_t tsc_ticks_to_ns(uint64_t ticks);
+uint64_t tsc_us_to_ticks(uint64_t us);
+/* Busy-wait at least `us` microseconds (after calibration). */
+void tsc_delay_us(uint64_t us);
+
+/* CPUID 40000000H signature ("TCGTCGTCGTCG", "KVMKVMKVM") or "none". */
+const char *cpu_hypervisor(void);
+/* CPUID 80000002H-80000004H brand string, leading spaces dropped. */
+const char *cpu_brand(void);
+
+#endif
