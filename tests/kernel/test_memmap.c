@@ -1,0 +1,571 @@
+/*
+ * Host unit tests of kernel/mm/memmap.c: crafted firmware maps (overlaps,
+ * unsorted, unaligned, huge addresses), the maps QEMU's firmware really
+ * gives, and a randomised comparison against a byte-granular model.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "mm/memmap.h"
+
+#define KiB 0x400ull
+#define MiB 0x100000ull
+#define GiB 0x40000000ull
+#define TiB 0x10000000000ull
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The struct is 12 KiB: one static instance per test process (Criterion forks). */
+static struct memmap map;
+
+struct want {
+	uint64_t start, end;
+	enum memmap_type type;
+};
+
+static void print_map(const struct memmap *m)
+{
+	for (size_t i = 0; i < m->count; i++)
+		fprintf(stderr, "  [%#llx, %#llx) %s\n", (unsigned long long)m->ranges[i].start,
+			(unsigned long long)m->ranges[i].end, memmap_type_name(m->ranges[i].type));
+}
+
+/* What every result must satisfy, whatever the input. */
+static void check_invariants(const struct memmap *m)
+{
+	uint64_t usable = 0, top_usable = 0, top_any = 0;
+	cr_assert_leq(m->count, MEMMAP_MAX);
+	for (size_t i = 0; i < m->count; i++) {
+		const struct memmap_range *r = &m->ranges[i];
+		cr_assert_lt(r->start, r->end, "range %zu empty or inverted", i);
+		cr_assert(r->type >= MEMMAP_USABLE && r->type <= MEMMAP_LOW, "range %zu type %d", i,
+			  r->type);
+		if (i > 0) {
+			const struct memmap_range *p = &m->ranges[i - 1];
+			cr_assert_leq(p->end, r->start, "ranges %zu and %zu overlap or unsorted", i - 1, i);
+			cr_assert(p->end != r->start || p->type != r->type,
+				  "ranges %zu and %zu touch with the same type (not merged)", i - 1, i);
+		}
+		if (r->type == MEMMAP_USABLE || r->type == MEMMAP_LOW) {
+			cr_assert_eq(r->start % MEMMAP_PAGE, 0, "free range %zu start unaligned", i);
+			cr_assert_eq(r->end % MEMMAP_PAGE, 0, "free range %zu end unaligned", i);
+		}
+		if (r->type == MEMMAP_USABLE) {
+			cr_assert_geq(r->start, MEMMAP_LOW_END, "usable range %zu in the first MiB", i);
+			usable += r->end - r->start;
+			top_usable = r->end;
+		}
+		if (r->type == MEMMAP_LOW)
+			cr_assert_leq(r->end, MEMMAP_LOW_END, "low range %zu above 1 MiB", i);
+		top_any = r->end;
+	}
+	cr_assert_eq(m->usable_bytes, usable);
+	cr_assert_eq(m->top_usable, top_usable);
+	cr_assert_eq(m->top_any, top_any);
+}
+
+static void expect_map(const struct memmap *m, const struct want *w, size_t n)
+{
+	check_invariants(m);
+	if (m->count != n)
+		print_map(m);
+	cr_assert_eq(m->count, n, "got %zu ranges, want %zu", m->count, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct memmap_range *r = &m->ranges[i];
+		if (r->start != w[i].start || r->end != w[i].end || r->type != w[i].type)
+			print_map(m);
+		cr_assert_eq(r->start, w[i].start, "range %zu start %#llx want %#llx", i,
+			     (unsigned long long)r->start, (unsigned long long)w[i].start);
+		cr_assert_eq(r->end, w[i].end, "range %zu end %#llx want %#llx", i,
+			     (unsigned long long)r->end, (unsigned long long)w[i].end);
+		cr_assert_eq(r->type, w[i].type, "range %zu type %s want %s", i,
+			     memmap_type_name(r->type), memmap_type_name(w[i].type));
+	}
+}
+
+static enum memmap_error build(const struct boot_mmap_entry *e, size_t n)
+{
+	return memmap_build(e, n, NULL, 0, &map);
+}
+
+#define E(base, len, type) {(base), (len), (type)}
+#define EXPECT(...)                                                 \
+	do {                                                        \
+		const struct want w_[] = {__VA_ARGS__};             \
+		expect_map(&map, w_, ARRAY_LEN(w_));                \
+	} while (0)
+
+/* ---- overlaps ---------------------------------------------------------- */
+
+Test(memmap, reserved_inside_usable_splits_it)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 16 * MiB, 1),
+		E(20 * MiB, 1 * MiB, 2),
+	};
+	cr_assert_eq(build(e, 2), MEMMAP_OK);
+	EXPECT({16 * MiB, 20 * MiB, MEMMAP_USABLE}, {20 * MiB, 21 * MiB, MEMMAP_RESERVED},
+	       {21 * MiB, 32 * MiB, MEMMAP_USABLE});
+	cr_assert_eq(map.usable_bytes, 15 * MiB);
+}
+
+Test(memmap, usable_inside_reserved_is_swallowed)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 1 * MiB, 1),
+		E(8 * MiB, 16 * MiB, 2),
+		E(32 * MiB, 1 * MiB, 1),
+	};
+	cr_assert_eq(build(e, 3), MEMMAP_OK);
+	EXPECT({8 * MiB, 24 * MiB, MEMMAP_RESERVED}, {32 * MiB, 33 * MiB, MEMMAP_USABLE});
+}
+
+/* The restrictive type wins whichever entry comes first. */
+Test(memmap, partial_overlap_both_orders)
+{
+	const struct boot_mmap_entry a[] = {E(16 * MiB, 8 * MiB, 1), E(20 * MiB, 8 * MiB, 3)};
+	const struct boot_mmap_entry b[] = {E(20 * MiB, 8 * MiB, 3), E(16 * MiB, 8 * MiB, 1)};
+	cr_assert_eq(build(a, 2), MEMMAP_OK);
+	EXPECT({16 * MiB, 20 * MiB, MEMMAP_USABLE}, {20 * MiB, 28 * MiB, MEMMAP_ACPI});
+	cr_assert_eq(build(b, 2), MEMMAP_OK);
+	EXPECT({16 * MiB, 20 * MiB, MEMMAP_USABLE}, {20 * MiB, 28 * MiB, MEMMAP_ACPI});
+
+	const struct boot_mmap_entry c[] = {E(16 * MiB, 8 * MiB, 2), E(20 * MiB, 8 * MiB, 1)};
+	cr_assert_eq(build(c, 2), MEMMAP_OK);
+	EXPECT({16 * MiB, 24 * MiB, MEMMAP_RESERVED}, {24 * MiB, 28 * MiB, MEMMAP_USABLE});
+}
+
+/* RESERVED > NVS > ACPI among the non-usable types, BADRAM counts as reserved. */
+Test(memmap, rank_among_non_usable)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 16 * MiB, 3), /* ACPI under everything */
+		E(18 * MiB, 4 * MiB, 4),  /* NVS beats ACPI */
+		E(20 * MiB, 4 * MiB, 2),  /* reserved beats NVS and ACPI */
+		E(26 * MiB, 2 * MiB, 5),  /* bad RAM is reserved */
+		E(40 * MiB, 1 * MiB, 1),
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB, 18 * MiB, MEMMAP_ACPI}, {18 * MiB, 20 * MiB, MEMMAP_NVS},
+	       {20 * MiB, 24 * MiB, MEMMAP_RESERVED}, {24 * MiB, 26 * MiB, MEMMAP_ACPI},
+	       {26 * MiB, 28 * MiB, MEMMAP_RESERVED}, {28 * MiB, 32 * MiB, MEMMAP_ACPI},
+	       {40 * MiB, 41 * MiB, MEMMAP_USABLE});
+}
+
+Test(memmap, unknown_types_are_reserved)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 16 * MiB, 1),
+		E(17 * MiB, 1 * MiB, 7),
+		E(19 * MiB, 1 * MiB, 20),
+		E(21 * MiB, 1 * MiB, 0),
+		E(23 * MiB, 1 * MiB, 0xffffffffu),
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB, 17 * MiB, MEMMAP_USABLE}, {17 * MiB, 18 * MiB, MEMMAP_RESERVED},
+	       {18 * MiB, 19 * MiB, MEMMAP_USABLE}, {19 * MiB, 20 * MiB, MEMMAP_RESERVED},
+	       {20 * MiB, 21 * MiB, MEMMAP_USABLE}, {21 * MiB, 22 * MiB, MEMMAP_RESERVED},
+	       {22 * MiB, 23 * MiB, MEMMAP_USABLE}, {23 * MiB, 24 * MiB, MEMMAP_RESERVED},
+	       {24 * MiB, 32 * MiB, MEMMAP_USABLE});
+}
+
+Test(memmap, identical_and_overlapping_usable_merge)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 8 * MiB, 1),
+		E(16 * MiB, 8 * MiB, 1),
+		E(20 * MiB, 8 * MiB, 1),
+		E(17 * MiB, 1 * MiB, 1),
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB, 28 * MiB, MEMMAP_USABLE});
+	cr_assert_eq(map.usable_bytes, 12 * MiB);
+}
+
+/* A reserved entry spanning several usable and ACPI entries and gaps. */
+Test(memmap, reserved_spanning_several_entries)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 2 * MiB, 1), E(18 * MiB, 2 * MiB, 3), E(21 * MiB, 2 * MiB, 1),
+		E(24 * MiB, 8 * MiB, 1), E(17 * MiB, 10 * MiB, 2),
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB, 17 * MiB, MEMMAP_USABLE}, {17 * MiB, 27 * MiB, MEMMAP_RESERVED},
+	       {27 * MiB, 32 * MiB, MEMMAP_USABLE});
+}
+
+/* ---- order, alignment, size -------------------------------------------- */
+
+Test(memmap, unsorted_input_is_sorted)
+{
+	const struct boot_mmap_entry e[] = {
+		E(64 * MiB, 1 * MiB, 1), E(2 * MiB, 1 * MiB, 2), E(32 * MiB, 1 * MiB, 3),
+		E(4 * MiB, 4 * MiB, 1), E(1 * MiB, 1 * MiB, 1),
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE}, {2 * MiB, 3 * MiB, MEMMAP_RESERVED},
+	       {4 * MiB, 8 * MiB, MEMMAP_USABLE}, {32 * MiB, 33 * MiB, MEMMAP_ACPI},
+	       {64 * MiB, 65 * MiB, MEMMAP_USABLE});
+}
+
+Test(memmap, zero_length_entries_dropped)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB, 0, 2), E(16 * MiB, 4 * MiB, 1), E(18 * MiB, 0, 2), E(40 * MiB, 0, 1),
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB, 20 * MiB, MEMMAP_USABLE});
+}
+
+/* Usable rounds inward; the firmware's other ranges stay exact. */
+Test(memmap, unaligned_usable_rounded_inward)
+{
+	const struct boot_mmap_entry e[] = {
+		E(16 * MiB + 1, 4 * MiB, 1),          /* [16M+1, 20M+1) -> [16M+4K, 20M) */
+		E(20 * MiB + 0x1800, 0x800, 2),       /* reserved bytes inside a page */
+		E(20 * MiB + 0x1000, 0x10000, 1),     /* its page is not usable */
+		E(40 * MiB + 0x100, 0xe00, 1),        /* less than a page: gone */
+	};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB + 4 * KiB, 20 * MiB, MEMMAP_USABLE},
+	       {20 * MiB + 0x1800, 20 * MiB + 0x2000, MEMMAP_RESERVED},
+	       {20 * MiB + 0x2000, 20 * MiB + 0x11000, MEMMAP_USABLE});
+}
+
+Test(memmap, above_4g)
+{
+	const struct boot_mmap_entry e[] = {
+		E(4 * GiB, 60 * GiB, 1),
+		E(2 * MiB, 14 * MiB, 1),
+	};
+	cr_assert_eq(build(e, 2), MEMMAP_OK);
+	EXPECT({2 * MiB, 16 * MiB, MEMMAP_USABLE}, {4 * GiB, 64 * GiB, MEMMAP_USABLE});
+	cr_assert_eq(map.usable_bytes, 60 * GiB + 14 * MiB);
+	cr_assert_eq(map.top_usable, 64 * GiB);
+}
+
+/* QEMU 7.1+ reserves [1 TiB - 12 GiB, 1 TiB) (AMD HyperTransport hole). */
+Test(memmap, reserved_near_1tib_does_not_size_ram)
+{
+	const struct boot_mmap_entry e[] = {
+		E(1 * MiB, 127 * MiB, 1),
+		E(TiB - 12 * GiB, 12 * GiB, 2),
+	};
+	cr_assert_eq(build(e, 2), MEMMAP_OK);
+	cr_assert_eq(map.top_usable, 128 * MiB);
+	cr_assert_eq(map.top_any, TiB);
+}
+
+Test(memmap, range_ending_at_top_of_address_space)
+{
+	const struct boot_mmap_entry e[] = {
+		E(1 * MiB, 1 * MiB, 1),
+		E(UINT64_MAX - 16 * MiB, 16 * MiB, 2), /* ends at 2^64 - 1, exclusive */
+	};
+	cr_assert_eq(build(e, 2), MEMMAP_OK);
+	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE}, {UINT64_MAX - 16 * MiB, UINT64_MAX, MEMMAP_RESERVED});
+}
+
+Test(memmap, overflow_is_an_error)
+{
+	const struct boot_mmap_entry e[] = {
+		E(1 * MiB, 1 * MiB, 1),
+		E(UINT64_MAX - 4 * KiB, 8 * KiB, 2),
+	};
+	cr_assert_eq(build(e, 2), MEMMAP_ERR_OVERFLOW);
+	const struct boot_mmap_entry f[] = {E(1ull << 63, 1ull << 63, 1)}; /* ends at exactly 2^64 */
+	cr_assert_eq(build(f, 1), MEMMAP_ERR_OVERFLOW);
+	const struct boot_mmap_entry g[] = {E(1 * MiB, UINT64_MAX, 1)};
+	cr_assert_eq(build(g, 1), MEMMAP_ERR_OVERFLOW);
+}
+
+Test(memmap, empty_and_only_reserved)
+{
+	cr_assert_eq(build(NULL, 0), MEMMAP_ERR_EMPTY);
+	cr_assert_eq(map.count, 0);
+	const struct boot_mmap_entry e[] = {E(0, 640 * KiB, 2), E(1 * MiB, 64 * MiB, 3)};
+	cr_assert_eq(build(e, 2), MEMMAP_ERR_EMPTY);
+	check_invariants(&map); /* complete for printing */
+	cr_assert_eq(map.count, 2);
+	const struct boot_mmap_entry f[] = {E(1 * MiB, 3 * KiB, 1)}; /* less than a page */
+	cr_assert_eq(build(f, 1), MEMMAP_ERR_EMPTY);
+}
+
+/* Only RAM below 1 MiB: nothing for the allocator. */
+Test(memmap, only_low_memory_is_empty)
+{
+	const struct boot_mmap_entry e[] = {E(0, 640 * KiB, 1)};
+	cr_assert_eq(build(e, 1), MEMMAP_ERR_EMPTY);
+	EXPECT({0, 640 * KiB, MEMMAP_LOW});
+}
+
+/* Alternating types: every entry stays a range, one more is too many. */
+Test(memmap, too_many_ranges)
+{
+	static struct boot_mmap_entry e[MEMMAP_MAX + 1];
+	for (size_t i = 0; i < ARRAY_LEN(e); i++)
+		e[i] = (struct boot_mmap_entry){16 * MiB + i * 8 * KiB, 8 * KiB, i % 2 ? 2 : 1};
+	cr_assert_eq(build(e, MEMMAP_MAX), MEMMAP_OK);
+	cr_assert_eq(map.count, MEMMAP_MAX);
+	check_invariants(&map);
+	cr_assert_eq(build(e, MEMMAP_MAX + 1), MEMMAP_ERR_TOO_MANY);
+}
+
+/* Many touching usable entries (OVMF splits RAM by UEFI type) become one. */
+Test(memmap, adjacent_same_type_merge_beyond_table_size)
+{
+	static struct boot_mmap_entry e[4 * MEMMAP_MAX];
+	for (size_t i = 0; i < ARRAY_LEN(e); i++)
+		e[i] = (struct boot_mmap_entry){16 * MiB + i * 4 * KiB, 4 * KiB, 1};
+	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	EXPECT({16 * MiB, 16 * MiB + ARRAY_LEN(e) * 4 * KiB, MEMMAP_USABLE});
+}
+
+/* ---- the kernel's own ranges and the first MiB ------------------------- */
+
+Test(memmap, first_mib_is_low_not_usable)
+{
+	const struct boot_mmap_entry e[] = {E(0, 64 * MiB, 1)};
+	cr_assert_eq(build(e, 1), MEMMAP_OK);
+	EXPECT({0, 1 * MiB, MEMMAP_LOW}, {1 * MiB, 64 * MiB, MEMMAP_USABLE});
+	cr_assert_eq(map.usable_bytes, 63 * MiB);
+	cr_assert_eq(memmap_low_page(&map), 4 * KiB); /* page 0 is never handed out */
+}
+
+Test(memmap, keep_ranges_become_kernel)
+{
+	const struct boot_mmap_entry e[] = {E(0, 640 * KiB, 1), E(1 * MiB, 255 * MiB, 1)};
+	const struct boot_range keep[] = {
+		{2 * MiB, 3 * MiB + 100},         /* image, end widened to a page */
+		{0x5000 + 8, 0x5000 + 0x800},     /* multiboot info below 1 MiB (UEFI) */
+		{3 * MiB + 0x2000, 3 * MiB + 0x3000}, /* a module, one page after the image */
+		{8 * MiB, 8 * MiB},               /* empty: ignored */
+	};
+	cr_assert_eq(memmap_build(e, 2, keep, ARRAY_LEN(keep), &map), MEMMAP_OK);
+	EXPECT({0, 0x5000, MEMMAP_LOW}, {0x5000, 0x6000, MEMMAP_KERNEL}, {0x6000, 640 * KiB, MEMMAP_LOW},
+	       {1 * MiB, 2 * MiB, MEMMAP_USABLE}, {2 * MiB, 3 * MiB + 0x1000, MEMMAP_KERNEL},
+	       {3 * MiB + 0x1000, 3 * MiB + 0x2000, MEMMAP_USABLE},
+	       {3 * MiB + 0x2000, 3 * MiB + 0x3000, MEMMAP_KERNEL},
+	       {3 * MiB + 0x3000, 256 * MiB, MEMMAP_USABLE});
+	cr_assert_eq(memmap_low_page(&map), 4 * KiB);
+}
+
+/* A keep range over usable, reserved and a gap takes only the usable bytes. */
+Test(memmap, keep_range_spanning_several_entries)
+{
+	const struct boot_mmap_entry e[] = {
+		E(1 * MiB, 3 * MiB, 1), E(4 * MiB, 1 * MiB, 2), E(5 * MiB, 1 * MiB, 1),
+		E(7 * MiB, 9 * MiB, 1), E(5 * MiB + 0x800, 0x100, 4),
+	};
+	const struct boot_range keep[] = {{2 * MiB, 8 * MiB}};
+	cr_assert_eq(memmap_build(e, ARRAY_LEN(e), keep, 1, &map), MEMMAP_OK);
+	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE}, {2 * MiB, 4 * MiB, MEMMAP_KERNEL},
+	       {4 * MiB, 5 * MiB, MEMMAP_RESERVED}, {5 * MiB, 5 * MiB + 0x800, MEMMAP_KERNEL},
+	       {5 * MiB + 0x800, 5 * MiB + 0x900, MEMMAP_NVS},
+	       {5 * MiB + 0x900, 6 * MiB, MEMMAP_KERNEL}, {7 * MiB, 8 * MiB, MEMMAP_KERNEL},
+	       {8 * MiB, 16 * MiB, MEMMAP_USABLE});
+}
+
+/* Touching keep ranges merge; one covering all RAM leaves nothing usable. */
+Test(memmap, keep_ranges_merge_and_can_empty_the_map)
+{
+	const struct boot_mmap_entry e[] = {E(1 * MiB, 3 * MiB, 1)};
+	const struct boot_range keep[] = {{2 * MiB, 3 * MiB}, {1 * MiB, 2 * MiB}};
+	cr_assert_eq(memmap_build(e, 1, keep, 2, &map), MEMMAP_OK);
+	EXPECT({1 * MiB, 3 * MiB, MEMMAP_KERNEL}, {3 * MiB, 4 * MiB, MEMMAP_USABLE});
+	const struct boot_range all[] = {{0, 16 * MiB}};
+	cr_assert_eq(memmap_build(e, 1, all, 1, &map), MEMMAP_ERR_EMPTY);
+	EXPECT({1 * MiB, 4 * MiB, MEMMAP_KERNEL});
+}
+
+Test(memmap, bad_keep_ranges)
+{
+	const struct boot_mmap_entry e[] = {E(1 * MiB, 3 * MiB, 1)};
+	const struct boot_range inverted[] = {{3 * MiB, 2 * MiB}};
+	cr_assert_eq(memmap_build(e, 1, inverted, 1, &map), MEMMAP_ERR_KEEP);
+	const struct boot_range top[] = {{UINT64_MAX - 10, UINT64_MAX}};
+	cr_assert_eq(memmap_build(e, 1, top, 1, &map), MEMMAP_ERR_OVERFLOW);
+}
+
+Test(memmap, low_page_absent)
+{
+	const struct boot_mmap_entry e[] = {E(0, 4 * KiB, 1), E(1 * MiB, 1 * MiB, 1)};
+	cr_assert_eq(build(e, 2), MEMMAP_OK);
+	cr_assert_eq(memmap_low_page(&map), 0); /* only page 0 is low RAM */
+	const struct boot_mmap_entry f[] = {E(0x7000, 4 * KiB, 1), E(1 * MiB, 1 * MiB, 1)};
+	cr_assert_eq(build(f, 2), MEMMAP_OK);
+	cr_assert_eq(memmap_low_page(&map), 0x7000);
+}
+
+/* ---- what QEMU's firmware reports (QEMU 7.2, pc machine) --------------- */
+
+/* SeaBIOS, -m 512: the E820 map as GRUB passes it on. */
+static const struct boot_mmap_entry seabios_512m[] = {
+	E(0x0, 0x9fc00, 1),
+	E(0x9fc00, 0x400, 2),          /* EBDA */
+	E(0xf0000, 0x10000, 2),        /* BIOS ROM */
+	E(0x100000, 0x1fee0000, 1),
+	E(0x1ffe0000, 0x20000, 2),     /* ACPI tables live in reserved on SeaBIOS */
+	E(0xfeffc000, 0x4000, 2),
+	E(0xfffc0000, 0x40000, 2),     /* flash */
+};
+
+Test(memmap, qemu_seabios_512m)
+{
+	/* kernel image at 1 MiB, multiboot info after it */
+	const struct boot_range keep[] = {{0x100000, 0x10c5a8}, {0x10d000, 0x10d3f0}};
+	cr_assert_eq(memmap_build(seabios_512m, ARRAY_LEN(seabios_512m), keep, 2, &map), MEMMAP_OK);
+	EXPECT({0x0, 0x9f000, MEMMAP_LOW}, {0x9fc00, 0xa0000, MEMMAP_RESERVED},
+	       {0xf0000, 0x100000, MEMMAP_RESERVED}, {0x100000, 0x10e000, MEMMAP_KERNEL},
+	       {0x10e000, 0x1ffe0000, MEMMAP_USABLE}, {0x1ffe0000, 0x20000000, MEMMAP_RESERVED},
+	       {0xfeffc000, 0xff000000, MEMMAP_RESERVED}, {0xfffc0000, 0x100000000, MEMMAP_RESERVED});
+	cr_assert_eq(map.usable_bytes, 0x1ffe0000 - 0x10e000);
+	cr_assert_eq(map.top_usable, 0x1ffe0000);
+	cr_assert_eq(map.top_any, 4 * GiB);
+}
+
+/* SeaBIOS, -m 5G: 3 GiB below the PCI hole, 2 GiB above 4 GiB. */
+static const struct boot_mmap_entry seabios_5g[] = {
+	E(0x0, 0x9fc00, 1),
+	E(0x9fc00, 0x400, 2),
+	E(0xf0000, 0x10000, 2),
+	E(0x100000, 0xbfee0000, 1),
+	E(0xbffe0000, 0x20000, 2),
+	E(0xfeffc000, 0x4000, 2),
+	E(0xfffc0000, 0x40000, 2),
+	E(0x100000000, 0x80000000, 1),
+	E(0xfd00000000, 0x300000000, 2), /* QEMU 7.1+: HyperTransport hole below 1 TiB */
+};
+
+Test(memmap, qemu_seabios_5g_with_pci_hole)
+{
+	const struct boot_range keep[] = {{0x100000, 0x140000}};
+	cr_assert_eq(memmap_build(seabios_5g, ARRAY_LEN(seabios_5g), keep, 1, &map), MEMMAP_OK);
+	EXPECT({0x0, 0x9f000, MEMMAP_LOW}, {0x9fc00, 0xa0000, MEMMAP_RESERVED},
+	       {0xf0000, 0x100000, MEMMAP_RESERVED}, {0x100000, 0x140000, MEMMAP_KERNEL},
+	       {0x140000, 0xbffe0000, MEMMAP_USABLE}, {0xbffe0000, 0xc0000000, MEMMAP_RESERVED},
+	       {0xfeffc000, 0xff000000, MEMMAP_RESERVED}, {0xfffc0000, 0x100000000, MEMMAP_RESERVED},
+	       {0x100000000, 0x180000000, MEMMAP_USABLE}, {0xfd00000000, TiB, MEMMAP_RESERVED});
+	cr_assert_eq(map.usable_bytes, 0xbffe0000 - 0x140000 + 2 * GiB);
+	cr_assert_eq(map.top_usable, 6 * GiB);
+	cr_assert_eq(map.top_any, TiB);
+}
+
+/*
+ * OVMF 2022.11, -m 512, after GRUB exits boot services: boot-services memory
+ * is type 1, runtime services code 20, runtime data 2, ACPI tables 3, the
+ * firmware's early work areas and variables 4. Fixed regions first, then the
+ * runtime area below the top of RAM, where many small pages alternate.
+ */
+#define OVMF_RUNTIME_BASE 0x1e000000ull
+#define OVMF_RUNTIME_CHUNKS 60 /* each: 3 pages type 1, 1 page type 20 or 2 */
+
+static size_t ovmf_512m(struct boot_mmap_entry *e)
+{
+	static const struct boot_mmap_entry fixed[] = {
+		E(0x0, 0xa0000, 1),
+		E(0x100000, 0x700000, 1),
+		E(0x800000, 0x8000, 4),
+		E(0x808000, 0x3000, 1),
+		E(0x80b000, 0x1000, 4),
+		E(0x80c000, 0x5000, 1),
+		E(0x811000, 0xef000, 4),
+		E(0x900000, OVMF_RUNTIME_BASE - 0x900000, 1),
+		E(0x1f800000, 0x37e000, 1),
+		E(0x1fb7e000, 0x80000, 3),
+		E(0x1fbfe000, 0x2000, 1),
+		E(0x1fc00000, 0x300000, 2),
+		E(0x1ff00000, 0x78000, 20),
+		E(0x1ff78000, 0x88000, 4),
+		E(0xffc00000, 0x400000, 2),
+	};
+	size_t n = ARRAY_LEN(fixed);
+	memcpy(e, fixed, sizeof(fixed));
+	for (uint64_t i = 0, at = OVMF_RUNTIME_BASE; i < OVMF_RUNTIME_CHUNKS; i++) {
+		e[n++] = (struct boot_mmap_entry){at, 3 * 4 * KiB, 1};
+		at += 3 * 4 * KiB;
+		e[n++] = (struct boot_mmap_entry){at, 4 * KiB, i % 3 == 0 ? 2 : 20};
+		at += 4 * KiB;
+	}
+	/* the rest of the runtime area up to the next fixed entry */
+	uint64_t end = OVMF_RUNTIME_BASE + OVMF_RUNTIME_CHUNKS * 4 * 4 * KiB;
+	e[n++] = (struct boot_mmap_entry){end, 0x1f800000 - end, 1};
+	return n;
+}
+
+static enum memmap_type type_at(const struct memmap *m, uint64_t addr)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		if (m->ranges[i].start <= addr && addr < m->ranges[i].end)
+			return m->ranges[i].type;
+	}
+	return 0; /* a gap */
+}
+
+Test(memmap, qemu_ovmf_512m)
+{
+	static struct boot_mmap_entry e[BOOT_MMAP_MAX];
+	size_t n = ovmf_512m(e);
+	cr_assert_gt(n, 128);
+	/* UEFI: the multiboot info below 1 MiB, the image at 2 MiB */
+	const struct boot_range keep[] = {{0x5000, 0x5a10}, {0x200000, 0x23c000}};
+	cr_assert_eq(memmap_build(e, n, keep, 2, &map), MEMMAP_OK);
+	check_invariants(&map);
+
+	/* fixed regions and boundaries */
+	cr_assert_eq(type_at(&map, 0x0), MEMMAP_LOW);
+	cr_assert_eq(type_at(&map, 0x5000), MEMMAP_KERNEL);
+	cr_assert_eq(type_at(&map, 0xa0000), 0);
+	cr_assert_eq(type_at(&map, 0x100000), MEMMAP_USABLE);
+	cr_assert_eq(type_at(&map, 0x200000), MEMMAP_KERNEL);
+	cr_assert_eq(type_at(&map, 0x23c000), MEMMAP_USABLE);
+	cr_assert_eq(type_at(&map, 0x80a000), MEMMAP_USABLE);
+	cr_assert_eq(type_at(&map, 0x80b000), MEMMAP_NVS);
+	cr_assert_eq(type_at(&map, 0x8fffff), MEMMAP_NVS);
+	cr_assert_eq(type_at(&map, 0x1fb7e000), MEMMAP_ACPI);
+	cr_assert_eq(type_at(&map, 0x1ff00000), MEMMAP_RESERVED);
+	cr_assert_eq(type_at(&map, 0x1ff80000), MEMMAP_NVS);
+	cr_assert_eq(type_at(&map, 0xffc00000), MEMMAP_RESERVED);
+	/* every runtime page reserved, the pages between usable */
+	for (uint64_t i = 0; i < OVMF_RUNTIME_CHUNKS; i++) {
+		uint64_t chunk = OVMF_RUNTIME_BASE + i * 16 * KiB;
+		cr_assert_eq(type_at(&map, chunk), MEMMAP_USABLE);
+		cr_assert_eq(type_at(&map, chunk + 12 * KiB), MEMMAP_RESERVED);
+	}
+
+	/* usable: [1M, 8M) - image, 3 + 5 pages, [9M, runtime base), 3 pages per
+	 * chunk, the rest up to 0x1fb7e000 and 2 pages at 0x1fbfe000 */
+	uint64_t runtime_end = OVMF_RUNTIME_BASE + OVMF_RUNTIME_CHUNKS * 16 * KiB;
+	uint64_t want = (7 * MiB - 0x3c000) + 8 * 4 * KiB + (OVMF_RUNTIME_BASE - 9 * MiB) +
+			OVMF_RUNTIME_CHUNKS * 12 * KiB + (0x1fb7e000 - runtime_end) + 0x2000;
+	cr_assert_eq(map.usable_bytes, want, "usable %#llx want %#llx",
+		     (unsigned long long)map.usable_bytes, (unsigned long long)want);
+	cr_assert_eq(map.top_usable, 0x1fc00000);
+	cr_assert_eq(map.top_any, 4 * GiB);
+	/* the trampoline page is low RAM and not the multiboot info */
+	cr_assert_eq(memmap_low_page(&map), 0x1000);
+}
+
+/* The result depends on the set of entries, not on their order. */
+Test(memmap, order_independent)
+{
+	static struct boot_mmap_entry e[BOOT_MMAP_MAX];
+	static struct memmap sorted;
+	size_t n = ovmf_512m(e);
+	const struct boot_range keep[] = {{0x5000, 0x5a10}, {0x200000, 0x23c000}};
+	cr_assert_eq(memmap_build(e, n, keep, 2, &sorted), MEMMAP_OK);
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	for (int round = 0; round < 20; round++) {
+		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, xorshift64 */
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			size_t j = rng % (i + 1);
+			struct boot_mmap_entry t = e[i];
+			e[i] = e[j], e[j] = t;
+		}
+		cr_assert_eq(memmap_build(e, n, keep, 2, &map), MEMMAP_OK);
+		cr_assert_eq(map.count, sorted.count);
+		cr_assert(memcmp(map.ranges, sorted.ranges, map.count * sizeof(map.ranges[0])) == 0,
+			  "round %d differs", round);
+		cr_assert_eq(map.usable_bytes, sorted.usable_bytes);
+	}
+}
