@@ -1,1 +1,22 @@
 # tools: build rules (fragment included by the top-level Makefile).
+#
+#   make plots LOG=run.log [LOG2=...]   CSV and PNGs of any benchmark log(s)
+#   make test-tools                     logparse.py and plot.py on recorded logs
+
+PLOTS_DIR ?= $(BUILD)/plots
+
+.PHONY: plots test-tools
+plots:
+	@test -n "$(LOG)" || { echo "usage: make plots LOG=file.log [PLOTS_DIR=dir]  (several logs: LOG=\"a.log b.log\")"; exit 2; }
+	@mkdir -p $(PLOTS_DIR)
+	$(PYTHON) tools/logparse.py $(LOG) -o $(PLOTS_DIR)/results.csv
+	$(PYTHON) tools/plot.py $(PLOTS_DIR)/results.csv -o $(PLOTS_DIR)
+
+test-tools:
+	$(PYTHON) tests/tools/test_tools.py
+
+TEST_TARGETS += test-tools
+
+help::
+	@echo "  plots LOG=...  benchmark log(s) -> $(PLOTS_DIR)/results.csv and PNG figures"
+	@echo "  test-tools     log parser and plot script on recorded logs (tests/tools/)"
