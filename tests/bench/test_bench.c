@@ -1,0 +1,468 @@
+/*
+ * Tests of the portable benchmarks (bench/): the option parser, the logfmt
+ * formatter, and tiny runs of every benchmark for every allocator on host
+ * threads whose RESULT lines must carry all keys and consistent frag counts.
+ * Correctness only: no assertion looks at a time.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "fmt.h"
+#include "host/env.h"
+#include "options.h"
+
+/* ---- options ---- */
+
+Test(options, defaults)
+{
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_eq(o.nbenches, 3);
+	cr_assert_eq(o.benches[0], BENCH_BULK);
+	cr_assert_eq(o.benches[1], BENCH_REPEAT);
+	cr_assert_eq(o.benches[2], BENCH_RAND);
+	cr_assert_eq(o.nallocs, 2);
+	cr_assert_eq(o.allocs[0], BALLOC_LLFREE);
+	cr_assert_eq(o.allocs[1], BALLOC_BUDDY);
+	cr_assert_eq(o.norders, 2);
+	cr_assert_eq(o.orders[0], 0);
+	cr_assert_eq(o.orders[1], 9);
+	cr_assert_eq(o.ncores, 0);
+	cr_assert_eq(o.iterations, BENCH_DEFAULT_ITERATIONS);
+	cr_assert_eq(o.rounds, BENCH_DEFAULT_ROUNDS);
+	cr_assert_eq(o.mem_percent, BENCH_DEFAULT_MEM_PERCENT);
+	cr_assert_eq(o.memory, 0);
+}
+
+static void expect_cores(const struct bench_opts *o, unsigned cpus, const unsigned *want,
+			 unsigned n)
+{
+	unsigned got[BENCH_MAX_LIST];
+	cr_assert_eq(bench_cores(o, cpus, got, BENCH_MAX_LIST), n, "cpus=%u", cpus);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(got[i], want[i], "cpus=%u index %u", cpus, i);
+}
+
+Test(options, default_cores_are_powers_of_two_plus_all)
+{
+	struct bench_opts o;
+	bench_opts_default(&o);
+	expect_cores(&o, 1, (unsigned[]){ 1 }, 1);
+	expect_cores(&o, 2, (unsigned[]){ 1, 2 }, 2);
+	expect_cores(&o, 6, (unsigned[]){ 1, 2, 4, 6 }, 4);
+	expect_cores(&o, 8, (unsigned[]){ 1, 2, 4, 8 }, 4);
+	expect_cores(&o, 26, (unsigned[]){ 1, 2, 4, 8, 16, 26 }, 6);
+	cr_assert_null(bench_option(&o, "cores", "3,1"));
+	expect_cores(&o, 2, (unsigned[]){ 3, 1 }, 2);
+}
+
+Test(options, every_option_sets_its_field)
+{
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_null(bench_option(&o, "bench", "frag,bulk"));
+	cr_assert_eq(o.nbenches, 2);
+	cr_assert_eq(o.benches[0], BENCH_FRAG);
+	cr_assert_eq(o.benches[1], BENCH_BULK);
+	cr_assert_null(bench_option(&o, "alloc", "list,buddy,llfree"));
+	cr_assert_eq(o.nallocs, 3);
+	cr_assert_eq(o.allocs[0], BALLOC_LIST);
+	cr_assert_eq(o.allocs[2], BALLOC_LLFREE);
+	cr_assert_null(bench_option(&o, "orders", "10,0,3"));
+	cr_assert_eq(o.norders, 3);
+	cr_assert_eq(o.orders[0], 10);
+	cr_assert_eq(o.orders[2], 3);
+	cr_assert_null(bench_option(&o, "cores", "1,2,4,1024"));
+	cr_assert_eq(o.ncores, 4);
+	cr_assert_eq(o.cores[3], 1024);
+	cr_assert_null(bench_option(&o, "iterations", "7"));
+	cr_assert_eq(o.iterations, 7);
+	cr_assert_null(bench_option(&o, "rounds", "12"));
+	cr_assert_eq(o.rounds, 12);
+	cr_assert_null(bench_option(&o, "mem", "100"));
+	cr_assert_eq(o.mem_percent, 100);
+	cr_assert_null(bench_option(&o, "mem", "1"));
+	cr_assert_eq(o.mem_percent, 1);
+}
+
+Test(options, memory_sizes)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} cases[] = {
+		{ "4096", 4096 },	  { "1K", 1024 },	   { "1k", 1024 },
+		{ "512M", 512ull << 20 }, { "64MiB", 64ull << 20 }, { "4G", 4ull << 30 },
+		{ "2GB", 2ull << 30 },	  { "1T", 1ull << 40 },
+	};
+	struct bench_opts o;
+	bench_opts_default(&o);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_null(bench_option(&o, "memory", cases[i].text), "%s", cases[i].text);
+		cr_assert_eq(o.memory, cases[i].bytes, "%s", cases[i].text);
+	}
+}
+
+Test(options, bad_values_are_refused_and_change_nothing)
+{
+	static const char *const bad[][2] = {
+		{ "bench", "foo" },	    { "bench", "" },	       { "bench", "bulk," },
+		{ "bench", ",bulk" },	    { "bench", "Bulk" },       { "alloc", "slab" },
+		{ "alloc", "llfree,,buddy" }, { "orders", "11" },      { "orders", "a" },
+		{ "orders", "-1" },	    { "orders", "0 9" },       { "cores", "0" },
+		{ "cores", "1025" },	    { "cores", "1,,2" },       { "iterations", "0" },
+		{ "iterations", "-1" },	    { "iterations", "2x" },    { "iterations", "" },
+		{ "rounds", "x" },	    { "rounds", "0" },	       { "mem", "0" },
+		{ "mem", "101" },	    { "mem", "50%" },	       { "memory", "4X" },
+		{ "memory", "" },	    { "memory", "G" },	       { "memory", "0" },
+		{ "memory", "1Q" },	    { "memory", "99999999999999999999" },
+		{ "memory", "20000000T" }, { "iterations", "99999999999999999999" },
+		{ "unknown", "1" },	    { "", "1" },
+	};
+	struct bench_opts o, before;
+	bench_opts_default(&o);
+	cr_assert_null(bench_option(&o, "cores", "1,2"));
+	before = o;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *err = bench_option(&o, bad[i][0], bad[i][1]);
+		cr_assert_not_null(err, "%s=%s accepted", bad[i][0], bad[i][1]);
+		cr_assert_gt(strlen(err), 10);
+		cr_assert(memcmp(&o, &before, sizeof(o)) == 0, "%s=%s changed the options", bad[i][0],
+			  bad[i][1]);
+	}
+}
+
+Test(options, errors_name_the_valid_choices)
+{
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert(strstr(bench_option(&o, "bench", "x"), "bulk, repeat, rand, frag"));
+	cr_assert(strstr(bench_option(&o, "alloc", "x"), "llfree, buddy"));
+	cr_assert(strstr(bench_option(&o, "nope", "x"), "bench alloc orders cores"));
+}
+
+Test(options, list_longer_than_the_limit_is_refused)
+{
+	char list[4 * (BENCH_MAX_LIST + 1)] = "";
+	for (unsigned i = 0; i <= BENCH_MAX_LIST; i++)
+		strcat(list, i ? ",1" : "1");
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_not_null(bench_option(&o, "cores", list));
+	list[strlen(list) - 2] = '\0'; /* exactly BENCH_MAX_LIST items */
+	cr_assert_null(bench_option(&o, "cores", list));
+	cr_assert_eq(o.ncores, BENCH_MAX_LIST);
+}
+
+Test(options, known_keys)
+{
+	const char *keys[] = { "bench", "alloc", "orders", "cores",
+			       "iterations", "rounds", "mem", "memory" };
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(bench_option_known(keys[i]), "%s", keys[i]);
+	cr_assert_not(bench_option_known("console"));
+	cr_assert_not(bench_option_known("benchx"));
+	cr_assert_not(bench_option_known(""));
+}
+
+/* ---- formatter ---- */
+
+Test(fmt, numbers_and_strings)
+{
+	char buf[128];
+	struct fmt f;
+	fmt_init(&f, buf, sizeof(buf));
+	fmt_str(&f, "TAG");
+	fmt_kv_u64(&f, "zero", 0);
+	fmt_kv_u64(&f, "max", UINT64_MAX);
+	fmt_kv_str(&f, "plain", "abc");
+	fmt_kv_str(&f, "space", "a b");
+	fmt_kv_str(&f, "empty", "");
+	fmt_kv_str(&f, "quote", "say \"hi\"\\");
+	cr_assert_str_eq(buf, "TAG zero=0 max=18446744073709551615 plain=abc space=\"a b\" "
+			      "empty=\"\" quote=\"say \\\"hi\\\"\\\\\"");
+	cr_assert_not(f.truncated);
+	cr_assert_eq(f.len, strlen(buf));
+}
+
+Test(fmt, first_pair_has_no_leading_space)
+{
+	char buf[16];
+	struct fmt f;
+	fmt_init(&f, buf, sizeof(buf));
+	fmt_kv_u64(&f, "a", 12);
+	cr_assert_str_eq(buf, "a=12");
+}
+
+Test(fmt, truncates_within_bounds)
+{
+	char buf[8 + 1];
+	memset(buf, 'x', sizeof(buf));
+	struct fmt f;
+	fmt_init(&f, buf, 8);
+	fmt_str(&f, "RESULT");
+	fmt_kv_u64(&f, "n", 12345);
+	cr_assert(f.truncated);
+	cr_assert_eq(f.len, 7);
+	cr_assert_str_eq(buf, "RESULT ");
+	cr_assert_eq(buf[8], 'x', "wrote past the buffer");
+	fmt_init(&f, buf, 1);
+	fmt_u64(&f, 5);
+	cr_assert_str_eq(buf, "");
+	cr_assert(f.truncated);
+}
+
+Test(fmt, result_line)
+{
+	struct bench_result r = {
+		.bench = BENCH_BULK, .alloc = BALLOC_BUDDY, .cores = 4, .order = 9,
+		.iteration = 2, .memory = 1 << 30, .allocs = 64, .get_min = 1, .get_avg = 2,
+		.get_max = 3, .put_min = 4, .put_avg = 5, .put_max = 6, .metadata = 4096,
+	};
+	char buf[512];
+	bench_format_result(&r, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "RESULT bench=bulk alloc=buddy cores=4 order=9 iteration=2 "
+			      "memory=1073741824 allocs=64 get_min=1 get_avg=2 get_max=3 put_min=4 "
+			      "put_avg=5 put_max=6 metadata_bytes=4096");
+	r.bench = BENCH_FRAG;
+	r.alloc = BALLOC_LLFREE;
+	r.round = 7;
+	r.allocated = 100;
+	r.free_frames = 924;
+	r.free_huge = 1;
+	r.free_areas = 1;
+	r.moves = 12;
+	bench_format_result(&r, buf, sizeof(buf));
+	cr_assert(strstr(buf, "RESULT bench=frag alloc=llfree "));
+	cr_assert(strstr(buf, " metadata_bytes=4096 round=7 allocated=100 free_frames=924 "
+			      "free_huge=1 free_areas=1 moves=12"));
+}
+
+/* ---- tiny runs on host threads ---- */
+
+#define OUT_MAX 4096
+static char *out[OUT_MAX];
+static unsigned nout;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void capture(const char *line)
+{
+	pthread_mutex_lock(&out_lock);
+	if (nout < OUT_MAX)
+		out[nout++] = strdup(line);
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void clear_output(void)
+{
+	for (unsigned i = 0; i < nout; i++)
+		free(out[i]);
+	nout = 0;
+}
+
+/* Value of ` key=` in a logfmt line (numbers only); false if absent. */
+static bool get_key(const char *line, const char *key, uint64_t *v)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), " %s=", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return false;
+	char *end;
+	*v = strtoull(p + strlen(pat), &end, 10);
+	return *end == ' ' || *end == '\0';
+}
+
+static bool has_word(const char *line, const char *pair)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), " %s ", pair);
+	size_t n = strlen(pair);
+	size_t len = strlen(line);
+	return strstr(line, pat) || (len > n && strcmp(line + len - n, pair) == 0 &&
+				     line[len - n - 1] == ' ');
+}
+
+static struct bench_env test_env(uint64_t frames)
+{
+	struct bench_env env;
+	struct host_info info;
+	cr_assert(host_env_init(&env, &info, frames));
+	if (env.cpus < 2)
+		env.cpus = 2; /* two threads even on one CPU: spinning yields then */
+	env.print = capture;
+	clear_output();
+	return env;
+}
+
+static unsigned count_tag(const char *tag)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < nout; i++)
+		n += strncmp(out[i], tag, strlen(tag)) == 0;
+	return n;
+}
+
+static void dump_output(void)
+{
+	for (unsigned i = 0; i < nout; i++)
+		fprintf(stderr, "  %s\n", out[i]);
+}
+
+static const char *const required[] = { "cores",   "order",	  "iteration", "memory",
+					"allocs",  "get_min", "get_avg",   "get_max",
+					"put_min", "put_avg", "put_max",   "metadata_bytes" };
+
+#define FRAMES 16384u /* 64 MiB: a few trees, a run takes milliseconds */
+#define ROUNDS 4
+
+/* Every benchmark on cores 1 and 2, orders 0 and 9, one allocator. */
+static void run_all(const char *alloc)
+{
+	struct bench_env env = test_env(FRAMES);
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_null(bench_option(&o, "bench", "bulk,repeat,rand,frag"));
+	cr_assert_null(bench_option(&o, "alloc", alloc));
+	cr_assert_null(bench_option(&o, "cores", "1,2"));
+	cr_assert_null(bench_option(&o, "iterations", "2"));
+	cr_assert_null(bench_option(&o, "rounds", "4"));
+	int rc = bench_main(&env, &o);
+	if (rc || count_tag("ERROR"))
+		dump_output();
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(count_tag("ERROR"), 0);
+	bool order9 = strcmp(alloc, "list") != 0;
+
+	/* bulk, repeat, rand: 2 core counts x 2 iterations x orders; frag: rounds+1 per run */
+	unsigned timed = 3 * 2 * 2 * (order9 ? 2 : 1);
+	unsigned frag = 2 * 2 * (ROUNDS + 1);
+	cr_assert_eq(count_tag("RESULT "), timed + frag);
+	cr_assert_eq(count_tag("WARN "), order9 ? 0 : 3 * 2);
+
+	char want_alloc[32];
+	snprintf(want_alloc, sizeof(want_alloc), "alloc=%s", alloc);
+	for (unsigned i = 0; i < nout; i++) {
+		const char *l = out[i];
+		if (strncmp(l, "RESULT ", 7) != 0)
+			continue;
+		uint64_t v, order, cores;
+		cr_assert(has_word(l, want_alloc), "%s", l);
+		for (unsigned k = 0; k < sizeof(required) / sizeof(required[0]); k++)
+			cr_assert(get_key(l, required[k], &v), "no %s in: %s", required[k], l);
+		cr_assert(get_key(l, "memory", &v) && v == FRAMES * 4096ull, "%s", l);
+		cr_assert(get_key(l, "order", &order) && get_key(l, "cores", &cores));
+		if (!strstr(l, "bench=frag")) {
+			cr_assert(get_key(l, "allocs", &v) && v == (FRAMES / 2 / 2) >> order,
+				  "allocs = frames / T / 2 >> order: %s", l);
+			continue;
+		}
+		uint64_t round, allocated, free_frames, free_huge, free_areas, moves, allocs;
+		cr_assert(get_key(l, "round", &round) && round <= ROUNDS, "%s", l);
+		cr_assert(get_key(l, "allocated", &allocated));
+		cr_assert(get_key(l, "free_frames", &free_frames));
+		cr_assert(get_key(l, "free_huge", &free_huge));
+		cr_assert(get_key(l, "free_areas", &free_areas));
+		cr_assert(get_key(l, "moves", &moves));
+		cr_assert(get_key(l, "allocs", &allocs));
+		cr_assert_eq(order, 0);
+		cr_assert_eq(allocated + free_frames, FRAMES, "free frames inconsistent: %s", l);
+		/* Memory was full, then half of it freed. */
+		cr_assert(allocated >= FRAMES / 2 - 2 && allocated <= FRAMES / 2 + 2, "%s", l);
+		cr_assert_leq(free_huge, free_areas, "%s", l);
+		cr_assert_leq(free_areas * 512, free_frames, "%s", l);
+		cr_assert_leq(moves, allocated, "%s", l);
+		/* 10 % of each core's frames per round; none in round 0 */
+		if (round == 0)
+			cr_assert_eq(allocs, 0, "%s", l);
+		else
+			cr_assert(allocs <= allocated / 10 && allocs + cores >= allocated / 10, "%s",
+				  l);
+	}
+	clear_output();
+}
+
+Test(run, llfree, .timeout = 60)
+{
+	run_all("llfree");
+}
+
+Test(run, buddy, .timeout = 60)
+{
+	run_all("buddy");
+}
+
+Test(run, list, .timeout = 60)
+{
+	run_all("list");
+}
+
+Test(run, header_and_progress_lines, .timeout = 30)
+{
+	struct bench_env env = test_env(FRAMES);
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_null(bench_option(&o, "bench", "bulk"));
+	cr_assert_null(bench_option(&o, "alloc", "buddy"));
+	cr_assert_null(bench_option(&o, "cores", "2"));
+	cr_assert_null(bench_option(&o, "orders", "0"));
+	cr_assert_null(bench_option(&o, "iterations", "1"));
+	cr_assert_null(bench_option(&o, "mem", "50"));
+	cr_assert_eq(bench_main(&env, &o), 0);
+	cr_assert_eq(nout, 3);
+	uint64_t v;
+	cr_assert(strncmp(out[0], "BENCH ", 6) == 0);
+	cr_assert(get_key(out[0], "frames", &v) && v == FRAMES / 2, "mem=50: %s", out[0]);
+	cr_assert(strncmp(out[1], "PROGRESS bench=bulk alloc=buddy cores=2 order=0", 47) == 0);
+	cr_assert(get_key(out[2], "allocs", &v) && v == FRAMES / 2 / 2 / 2, "%s", out[2]);
+	clear_output();
+}
+
+Test(run, more_cores_than_cpus_is_an_error)
+{
+	struct bench_env env = test_env(FRAMES);
+	struct bench_opts o;
+	bench_opts_default(&o);
+	char cores[16];
+	snprintf(cores, sizeof(cores), "%u", env.cpus + 1);
+	cr_assert_null(bench_option(&o, "cores", cores));
+	cr_assert_eq(bench_main(&env, &o), 1);
+	cr_assert_eq(nout, 1);
+	cr_assert(strstr(out[0], "ERROR msg=\"cores="), "%s", out[0]);
+	clear_output();
+}
+
+Test(run, too_little_memory_is_skipped_with_a_warning)
+{
+	struct bench_env env = test_env(512);
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_null(bench_option(&o, "bench", "bulk"));
+	cr_assert_null(bench_option(&o, "alloc", "buddy"));
+	cr_assert_null(bench_option(&o, "cores", "2"));
+	cr_assert_null(bench_option(&o, "orders", "9"));
+	cr_assert_eq(bench_main(&env, &o), 0);
+	cr_assert_eq(count_tag("RESULT"), 0);
+	cr_assert_eq(count_tag("WARN msg=\"memory too small"), 1);
+	clear_output();
+}
+
+Test(host, env_line_has_the_required_keys)
+{
+	struct bench_env env;
+	struct host_info info;
+	cr_assert(host_env_init(&env, &info, 1));
+	char line[256];
+	host_env_line(&info, line, sizeof(line));
+	cr_assert(strncmp(line, "ENV hypervisor=", 15) == 0, "%s", line);
+	const char *keys[] = { " cpu=", " tsc_hz=", " tsc_source=clock_gettime ",
+			       " invariant_tsc=", " apic=none ", " cpus=" };
+	for (unsigned i = 0; i < 6; i++)
+		cr_assert(strstr(line, keys[i]), "no %s in %s", keys[i], line);
+	cr_assert_gt(info.tsc_hz, 1000000);
+	cr_assert_geq(info.cpus, 1);
+}

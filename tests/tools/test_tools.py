@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""Tests of tools/logparse.py and tools/plot.py on recorded logs.
+
+  qemu-crafted.log  a made-up QEMU serial log: OVMF escape codes, \\r\\r\\n,
+                    two boots, PROGRESS/ERROR lines, a RESULT cut by another
+                    line, a frag RESULT missing a key, a RESULT before the
+                    boot's ENV, a quoted value, a truncated last line
+  host.log          a real llfree-bench run on the development machine
+
+Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
+"""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LOGPARSE = os.path.join(ROOT, "tools", "logparse.py")
+PLOT = os.path.join(ROOT, "tools", "plot.py")
+CRAFTED = os.path.join(HERE, "qemu-crafted.log")
+HOST = os.path.join(HERE, "host.log")
+PY = "/usr/bin/python3"
+
+TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer", "0", "xapic", ""]
+KVM = ["KVMKVMKVM", "Intel(R) Xeon(R) Gold 5320 CPU @ 2.20GHz", "2200000000", "cpuid_15", "1",
+       "x2apic", "26"]
+NO_ENV = [""] * 7
+FRAG_NONE = [""] * 6
+
+HEADER = ("bench,alloc,cores,order,iteration,memory,allocs,get_min,get_avg,get_max,put_min,"
+          "put_avg,put_max,metadata_bytes,round,allocated,free_frames,free_huge,free_areas,moves,"
+          "note,env_hypervisor,env_cpu,env_tsc_hz,env_tsc_source,env_invariant_tsc,env_apic,"
+          "env_cpus,source,line").split(",")
+
+
+def crafted_rows(source):
+    return [
+        ["bulk", "llfree", "1", "0", "0", "1069056000", "65250", "210", "210", "210", "180", "180",
+         "180", "9344"] + FRAG_NONE + [""] + TCG + [source, "7"],
+        ["bulk", "buddy", "1", "0", "0", "1069056000", "65250", "650", "650", "650", "700", "700",
+         "700", "4186240"] + FRAG_NONE + [""] + TCG + [source, "9"],
+        ["bulk", "buddy", "2", "0", "0", "1069056000", "65250", "900", "950", "1000", "1100",
+         "1150", "1200", "4186304"] + FRAG_NONE + [""] + TCG + [source, "12"],
+        ["frag", "llfree", "2", "0", "0", "1069056000", "13050", "300", "310", "320", "250", "260",
+         "270", "9408", "1", "130500", "130500", "240", "241", "1200", ""] + TCG + [source, "14"],
+        ["repeat", "llfree", "4", "9", "2", "2097152", "1", "90", "91", "92", "0", "0", "0", ""]
+        + FRAG_NONE + [""] + NO_ENV + [source, "18"],
+        ["repeat", "buddy", "4", "9", "2", "2097152", "1", "120", "121", "122", "0", "0", "0", ""]
+        + FRAG_NONE + ['a "quoted" value'] + KVM + [source, "20"],
+    ]
+
+
+def run(args, stdin=None, env=None):
+    return subprocess.run([PY] + args, input=stdin, capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def read_csv(text):
+    return list(csv.reader(io.StringIO(text)))
+
+
+class LogParse(unittest.TestCase):
+    def test_crafted_log_exact(self):
+        p = run([LOGPARSE, CRAFTED])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = read_csv(p.stdout)
+        self.assertEqual(rows[0], HEADER)
+        self.assertEqual(rows[1:], crafted_rows(CRAFTED))
+
+    def test_bad_lines_warned_with_line_numbers(self):
+        p = run([LOGPARSE, CRAFTED])
+        warnings = p.stderr.splitlines()
+        self.assertEqual(len(warnings), 4, p.stderr)
+        self.assertIn("qemu-crafted.log:11: skipped: not key=value", warnings[0])
+        self.assertIn("qemu-crafted.log:13: log reports: ERROR", warnings[1])
+        self.assertIn("qemu-crafted.log:15: skipped: RESULT without moves", warnings[2])
+        self.assertIn("qemu-crafted.log:21: skipped: RESULT without put_max", warnings[3])
+
+    def test_strict_fails_and_quiet_is_quiet(self):
+        p = run([LOGPARSE, "--strict", "-q", CRAFTED])
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(read_csv(p.stdout)[1:], crafted_rows(CRAFTED))
+
+    def test_stdin_and_output_file(self):
+        with open(CRAFTED, newline="") as f:
+            log = f.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "r.csv")
+            p = run([LOGPARSE, "-q", "-o", out], stdin=log)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, "")
+            with open(out, newline="") as f:
+                rows = read_csv(f.read())
+        self.assertEqual(rows[1:], crafted_rows("-"))
+
+    def test_concatenated_logs_keep_their_env(self):
+        p = run([LOGPARSE, "-q", CRAFTED, HOST])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = [dict(zip(read_csv(p.stdout)[0], r)) for r in read_csv(p.stdout)[1:]]
+        crafted = [r for r in rows if r["source"] == CRAFTED]
+        host = [r for r in rows if r["source"] == HOST]
+        self.assertEqual(len(crafted), 6)
+        self.assertEqual(len(host), host_results())
+        self.assertTrue(all(r["env_platform"] == "host" for r in host))
+        self.assertTrue(all(r["env_platform"] == "" for r in crafted))
+
+    def test_host_log_values(self):
+        """Every RESULT line of the real log is one row holding exactly its values."""
+        p = run([LOGPARSE, HOST])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        table = read_csv(p.stdout)
+        rows = [dict(zip(table[0], r)) for r in table[1:]]
+        expected = []
+        with open(HOST) as f:
+            for number, line in enumerate(f, 1):
+                if line.startswith("ENV "):
+                    env = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+                if line.startswith("RESULT "):
+                    expected.append((number, dict(kv.split("=", 1) for kv in line.split()[1:]),
+                                     env))
+        self.assertEqual(len(rows), len(expected))
+        self.assertGreater(len(rows), 0)
+        for row, (number, pairs, env) in zip(rows, expected):
+            self.assertEqual(row["line"], str(number))
+            for k, v in pairs.items():
+                self.assertEqual(row[k], v, "line %d key %s" % (number, k))
+            self.assertEqual(row["env_tsc_hz"], env["tsc_hz"])
+            self.assertEqual(row["env_hypervisor"], env["hypervisor"])
+        self.assertEqual({r["bench"] for r in rows}, {"bulk", "repeat", "rand", "frag"})
+        self.assertEqual({r["alloc"] for r in rows}, {"llfree", "buddy"})
+
+    def test_help(self):
+        p = run([LOGPARSE, "--help"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("RESULT", p.stdout)
+
+
+def host_results():
+    with open(HOST) as f:
+        return sum(1 for line in f if line.startswith("RESULT "))
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class Plot(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.csv = os.path.join(self.tmp.name, "all.csv")
+        p = run([LOGPARSE, "-q", "-o", self.csv, CRAFTED, HOST])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_writes_nonempty_pngs(self):
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, self.csv, "-o", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = sorted(os.listdir(out))
+        for want in ("bulk-order0.png", "bulk-order9.png", "repeat-order0.png",
+                     "repeat-order9.png", "rand-order0.png", "frag.png"):
+            self.assertIn(want, names)
+        self.assertEqual(sorted(os.path.basename(l) for l in p.stdout.split()), names)
+        for name in names:
+            with open(os.path.join(out, name), "rb") as f:
+                data = f.read()
+            self.assertTrue(data.startswith(PNG_MAGIC), name)
+            self.assertGreater(len(data), 5000, name)
+
+    def test_missing_matplotlib_says_how_to_install(self):
+        fake = os.path.join(self.tmp.name, "fake")
+        os.makedirs(os.path.join(fake, "matplotlib"))
+        with open(os.path.join(fake, "matplotlib", "__init__.py"), "w") as f:
+            f.write("raise ImportError('no matplotlib here')\n")
+        env = dict(os.environ, PYTHONPATH=fake)
+        p = run([PLOT, self.csv, "-o", os.path.join(self.tmp.name, "x")], env=env)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("apt-get install -y python3-matplotlib", p.stderr)
+
+    def test_not_a_logparse_csv(self):
+        bad = os.path.join(self.tmp.name, "bad.csv")
+        with open(bad, "w") as f:
+            f.write("a,b\n1,2\n")
+        p = run([PLOT, bad, "-o", self.tmp.name])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("not a logparse CSV", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
