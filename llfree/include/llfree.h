@@ -37,6 +37,8 @@
 #define LLFREE_MAX_ORDER (LLFREE_HUGE_ORDER + LLFREE_AREAS_PER_TREE_SHIFT)
 /* Buffers passed to llfree_init must be aligned to this. */
 #define LLFREE_ALIGN 64
+/* Largest frame count llfree_init accepts (4 PiB of 4 KiB frames). */
+#define LLFREE_MAX_FRAMES (1ull << 40)
 
 /* Every failure has its own code; llfree_strerror() names it. */
 typedef enum llfree_result {
@@ -102,6 +104,11 @@ typedef struct llfree {
 	void *upper;
 	void *lower;
 	struct llfree_meta *meta;
+	/* Layout inside the buffers (llfree/src/lower.c, upper.c). */
+	struct llfree_bitfield *bitfields;         /* lower: one per area, padded to whole trees */
+	_Atomic uint16_t *area_entries;            /* lower: per tree, one cache line per group */
+	_Atomic uint32_t *tree_entries;            /* upper: one per tree */
+	struct llfree_reservation *reservations;   /* upper: cores x LLFREE_KINDS, a line each */
 } llfree_t;
 
 llfree_meta_size_t llfree_metadata_size(size_t cores, uint64_t frames);

@@ -1,0 +1,65 @@
+/*
+ * Area entry: one 16-bit word per 2 MiB area (design 1): the free count
+ * (0..512) and the huge flag, set when the whole area is one allocation.
+ * Invariant: huge implies free == 0. Every change is one CAS loop with a
+ * pure update function.
+ */
+#ifndef LLFREE_AREA_H
+#define LLFREE_AREA_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "llfree.h"
+
+typedef uint16_t area_t;
+
+#define AREA_FREE_BITS 10u
+#define AREA_FREE_MASK ((1u << AREA_FREE_BITS) - 1)
+#define AREA_HUGE_SHIFT AREA_FREE_BITS
+#define AREA_HUGE_BIT (1u << AREA_HUGE_SHIFT)
+
+_Static_assert(LLFREE_AREA_FRAMES <= AREA_FREE_MASK, "free count must hold a whole area");
+_Static_assert(AREA_HUGE_SHIFT < 16, "area entry is 16 bits");
+_Static_assert(ATOMIC_SHORT_LOCK_FREE == 2, "16-bit atomics must be lock-free");
+_Static_assert(sizeof(_Atomic uint16_t) == sizeof(area_t), "area entry is one 16-bit word");
+
+static inline unsigned area_free(area_t a)
+{
+	return a & AREA_FREE_MASK;
+}
+
+static inline bool area_huge(area_t a)
+{
+	return (a & AREA_HUGE_BIT) != 0;
+}
+
+static inline area_t area_make(unsigned free, bool huge)
+{
+	return (area_t)((free & AREA_FREE_MASK) | (huge ? AREA_HUGE_BIT : 0));
+}
+
+/* Pure updates: the new entry from the old one and arg, or false to refuse. */
+typedef bool (*area_update_fn)(area_t old, unsigned arg, area_t *next);
+
+/* Take arg frames; refuses a huge area or too few free. */
+bool area_dec(area_t old, unsigned frames, area_t *next);
+/* Give back arg frames; refuses a huge area or more than a whole area. */
+bool area_inc(area_t old, unsigned frames, area_t *next);
+/* (512, not huge) -> (0, huge). */
+bool area_to_huge(area_t old, unsigned unused, area_t *next);
+/* (0, huge) -> (512, not huge). */
+bool area_from_huge(area_t old, unsigned unused, area_t *next);
+/* Split: (0, huge) -> (0, not huge), after the bitfield was filled. */
+bool area_split(area_t old, unsigned unused, area_t *next);
+
+/* One CAS loop; *seen is the entry the update succeeded or refused on. */
+bool area_update(_Atomic uint16_t *entry, area_update_fn fn, unsigned arg, area_t *seen);
+
+static inline area_t area_load(const _Atomic uint16_t *entry)
+{
+	return atomic_load_explicit(entry, memory_order_acquire);
+}
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * LLFree public API (llfree/include/llfree.h): argument checks, init and
+ * recovery, counts. The levels below trust their arguments; every bad input
+ * is refused here, before any state changes.
+ */
+#include "llfree.h"
+
+#include "llfree_platform.h"
+#include "lower.h"
+#include "upper.h"
+
+_Static_assert(LLFREE_MAX_ORDER <= 20, "orders index 32-bit frame counts");
+_Static_assert(LLFREE_AREAS_PER_TREE_SHIFT <= 11, "tree counts are 21 bits");
+
+llfree_meta_size_t llfree_metadata_size(size_t cores, uint64_t frames)
+{
+	if (cores == 0 || frames == 0 || frames > LLFREE_MAX_FRAMES)
+		return (llfree_meta_size_t){ 0, 0 };
+	lower_layout_t layout;
+	lower_layout(frames, &layout);
+	return (llfree_meta_size_t){ .upper = upper_size(cores, layout.trees),
+				     .lower = layout.size };
+}
+
+const char *llfree_strerror(llfree_result_t res)
+{
+	switch (res) {
+	case LLFREE_OK: return "ok";
+	case LLFREE_ERR_MEMORY: return "out of memory";
+	case LLFREE_ERR_ORDER: return "order too large";
+	case LLFREE_ERR_ALIGN: return "frame not aligned to its order";
+	case LLFREE_ERR_RANGE: return "frame out of range";
+	case LLFREE_ERR_DOUBLE_FREE: return "double free";
+	case LLFREE_ERR_WRONG_ORDER: return "free with the wrong order";
+	case LLFREE_ERR_IN_USE: return "frame in use";
+	case LLFREE_ERR_KIND: return "unknown kind";
+	case LLFREE_ERR_CORE: return "core out of range";
+	case LLFREE_ERR_BUFFER: return "metadata buffer missing, too small or misaligned";
+	case LLFREE_ERR_INIT: return "bad init arguments";
+	case LLFREE_ERR_MAGIC: return "persistent state has a wrong magic";
+	case LLFREE_ERR_SIZE: return "persistent state has a different frame count";
+	case LLFREE_ERR_CORRUPT: return "counters disagree with the bitfields";
+	}
+	return "unknown error";
+}
+
+static bool buffer_ok(const void *buffer, size_t size, size_t needed)
+{
+	return buffer && ((uintptr_t)buffer % LLFREE_ALIGN) == 0 && size >= needed;
+}
+
+static llfree_result_t check_config(const llfree_config_t *cfg)
+{
+	if (!cfg || cfg->cores == 0 || cfg->frames == 0 || cfg->frames > LLFREE_MAX_FRAMES ||
+	    (cfg->mode != LLFREE_INIT_FREE && cfg->mode != LLFREE_INIT_ALLOC &&
+	     cfg->mode != LLFREE_INIT_RECOVER))
+		return LLFREE_ERR_INIT;
+	llfree_meta_size_t need = llfree_metadata_size(cfg->cores, cfg->frames);
+	if (!buffer_ok(cfg->upper, cfg->upper_size, need.upper) ||
+	    !buffer_ok(cfg->lower, cfg->lower_size, need.lower))
+		return LLFREE_ERR_BUFFER;
+	return LLFREE_OK;
+}
+
+llfree_result_t llfree_init(llfree_t *self, const llfree_config_t *cfg)
+{
+	if (!self)
+		return LLFREE_ERR_INIT;
+	llfree_result_t res = check_config(cfg);
+	if (res != LLFREE_OK) {
+		llfree_log("llfree: init: %s\n", llfree_strerror(res));
+		return res;
+	}
+	llfree_t next = { .cores = cfg->cores,
+			  .frames = cfg->frames,
+			  .persistent = cfg->persistent };
+	lower_layout_t layout;
+	lower_layout(cfg->frames, &layout);
+	lower_place(&next, cfg->lower, &layout);
+	upper_place(&next, cfg->upper);
+	if (cfg->mode == LLFREE_INIT_RECOVER) {
+		/* Checked before anything is written: a mismatch never wipes (mistake 8). */
+		res = lower_check_meta(&next);
+		if (res != LLFREE_OK)
+			return res;
+		next.recovered_crashed = lower_recover(&next);
+	} else {
+		lower_init(&next, cfg->mode);
+	}
+	upper_init(&next);
+	/* Until llfree_shutdown, a restart finds the flag and recounts (design 3). */
+	lower_set_crashed(&next, true);
+	*self = next;
+	return LLFREE_OK;
+}
+
+llfree_result_t llfree_shutdown(llfree_t *self)
+{
+	for (size_t core = 0; core < self->cores; core++)
+		upper_drain(self, core);
+	lower_set_crashed(self, false);
+	return LLFREE_OK;
+}
+
+static llfree_result_t check_frame(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	if (order > LLFREE_MAX_ORDER)
+		return LLFREE_ERR_ORDER;
+	if (frame & ((1ull << order) - 1))
+		return LLFREE_ERR_ALIGN;
+	if (frame >= self->frames || self->frames - frame < (1ull << order))
+		return LLFREE_ERR_RANGE;
+	return LLFREE_OK;
+}
+
+static llfree_result_t check_core_kind(const llfree_t *self, size_t core, llfree_kind_t kind)
+{
+	if (core >= self->cores)
+		return LLFREE_ERR_CORE;
+	if ((unsigned)kind >= LLFREE_KINDS)
+		return LLFREE_ERR_KIND;
+	return LLFREE_OK;
+}
+
+llfree_result_t llfree_get(llfree_t *self, size_t core, unsigned order, llfree_kind_t kind,
+			   uint64_t *frame)
+{
+	llfree_result_t res = check_core_kind(self, core, kind);
+	if (res != LLFREE_OK)
+		return res;
+	if (order > LLFREE_MAX_ORDER)
+		return LLFREE_ERR_ORDER;
+	if (!frame)
+		return LLFREE_ERR_INIT;
+	return upper_get(self, core, order, (unsigned)kind, frame);
+}
+
+llfree_result_t llfree_get_at(llfree_t *self, size_t core, uint64_t frame, unsigned order,
+			      llfree_kind_t kind)
+{
+	llfree_result_t res = check_core_kind(self, core, kind);
+	if (res == LLFREE_OK)
+		res = check_frame(self, frame, order);
+	if (res != LLFREE_OK)
+		return res;
+	return upper_get_at(self, core, frame, order);
+}
+
+llfree_result_t llfree_put(llfree_t *self, size_t core, uint64_t frame, unsigned order,
+			   llfree_kind_t kind)
+{
+	llfree_result_t res = check_core_kind(self, core, kind);
+	if (res == LLFREE_OK)
+		res = check_frame(self, frame, order);
+	if (res != LLFREE_OK)
+		return res;
+	return upper_put(self, core, frame, order, (unsigned)kind);
+}
+
+llfree_result_t llfree_drain(llfree_t *self, size_t core)
+{
+	if (core >= self->cores)
+		return LLFREE_ERR_CORE;
+	upper_drain(self, core);
+	return LLFREE_OK;
+}
+
+uint64_t llfree_frames(const llfree_t *self)
+{
+	return self->frames;
+}
+
+size_t llfree_cores(const llfree_t *self)
+{
+	return self->cores;
+}
+
+uint64_t llfree_free_frames(const llfree_t *self)
+{
+	return upper_free_frames(self);
+}
+
+uint64_t llfree_free_huge(const llfree_t *self)
+{
+	return lower_free_huge(self);
+}
+
+bool llfree_is_free(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	return check_frame(self, frame, order) == LLFREE_OK && lower_is_free(self, frame, order);
+}
+
+bool llfree_recovered_crashed(const llfree_t *self)
+{
+	return self->recovered_crashed;
+}
+
+llfree_result_t llfree_validate(const llfree_t *self)
+{
+	llfree_result_t res = lower_validate(self);
+	if (res == LLFREE_OK)
+		res = upper_validate(self);
+	return res;
+}
+
+void llfree_dump(const llfree_t *self)
+{
+	llfree_log("llfree: %llu frames, %llu areas, %llu trees, %llu cores, free %llu, "
+		   "free huge %llu%s\n",
+		   (unsigned long long)self->frames, (unsigned long long)self->areas,
+		   (unsigned long long)self->trees, (unsigned long long)self->cores,
+		   (unsigned long long)llfree_free_frames(self),
+		   (unsigned long long)llfree_free_huge(self),
+		   self->persistent ? ", persistent" : "");
+	upper_dump(self);
+}

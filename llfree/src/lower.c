@@ -1,0 +1,378 @@
+/*
+ * Lower allocator of LLFree (design 2 and 3). Ordering rule: allocation
+ * takes the area counter before it sets bits; free clears bits before it
+ * gives the counter back; undo runs in reverse. With persistence, each
+ * CAS is written back before the next step, so that a crash leaves at most
+ * counters that a recount from the bitfields repairs.
+ */
+#include "lower.h"
+
+#include "persist.h"
+
+#define AREA_ROWS BITFIELD_ROWS
+#define TREE_AREAS LLFREE_AREAS_PER_TREE
+
+static size_t align_up(size_t x, size_t to)
+{
+	return (x + to - 1) / to * to;
+}
+
+void lower_layout(uint64_t frames, lower_layout_t *layout)
+{
+	layout->areas = (size_t)((frames + LLFREE_AREA_FRAMES - 1) / LLFREE_AREA_FRAMES);
+	layout->trees = (layout->areas + TREE_AREAS - 1) / TREE_AREAS;
+	size_t padded_areas = layout->trees * TREE_AREAS;
+	layout->bitfields_at = sizeof(struct llfree_meta);
+	layout->entries_at = layout->bitfields_at + padded_areas * sizeof(bitfield_t);
+	layout->size = layout->entries_at +
+		       align_up(layout->trees * LOWER_ENTRY_GROUP * sizeof(area_t), LLFREE_ALIGN);
+}
+
+void lower_place(llfree_t *self, void *lower, const lower_layout_t *layout)
+{
+	char *base = lower;
+	self->lower = lower;
+	self->areas = layout->areas;
+	self->trees = layout->trees;
+	self->meta = (struct llfree_meta *)base;
+	self->bitfields = (bitfield_t *)(base + layout->bitfields_at);
+	self->area_entries = (_Atomic uint16_t *)(base + layout->entries_at);
+}
+
+/* Frames of area that lie inside managed memory (0 for padding areas). */
+static unsigned area_valid(const llfree_t *self, size_t area)
+{
+	uint64_t first = (uint64_t)area * LLFREE_AREA_FRAMES;
+	if (first >= self->frames)
+		return 0;
+	uint64_t left = self->frames - first;
+	return left >= LLFREE_AREA_FRAMES ? LLFREE_AREA_FRAMES : (unsigned)left;
+}
+
+static size_t padded_areas(const llfree_t *self)
+{
+	return self->trees * TREE_AREAS;
+}
+
+static void persist_all(const llfree_t *self)
+{
+	if (!self->persistent)
+		return;
+	lower_layout_t layout;
+	lower_layout(self->frames, &layout);
+	for (size_t at = 0; at < layout.size; at += LLFREE_ALIGN)
+		llfree_writeback((char *)self->lower + at);
+	llfree_fence();
+}
+
+llfree_result_t lower_check_meta(const llfree_t *self)
+{
+	if (self->meta->magic != LOWER_MAGIC) {
+		llfree_log("llfree: recover: magic %llx, expected %llx\n",
+			   (unsigned long long)self->meta->magic, (unsigned long long)LOWER_MAGIC);
+		return LLFREE_ERR_MAGIC;
+	}
+	if (self->meta->frames != self->frames) {
+		llfree_log("llfree: recover: buffer holds %llu frames, expected %llu\n",
+			   (unsigned long long)self->meta->frames, (unsigned long long)self->frames);
+		return LLFREE_ERR_SIZE;
+	}
+	return LLFREE_OK;
+}
+
+void lower_set_crashed(llfree_t *self, bool crashed)
+{
+	atomic_store_explicit(&self->meta->crashed, crashed ? 1 : 0, memory_order_seq_cst);
+	llfree_persist(self->persistent, self->meta);
+}
+
+void lower_init(llfree_t *self, llfree_init_mode_t mode)
+{
+	/* An init torn by a crash must not look valid: magic last (design 3). */
+	self->meta->magic = 0;
+	llfree_persist(self->persistent, self->meta);
+	size_t groups_end = self->trees * LOWER_ENTRY_GROUP;
+	for (size_t i = 0; i < groups_end; i++)
+		atomic_store_explicit(&self->area_entries[i], 0, memory_order_relaxed);
+	for (size_t a = 0; a < padded_areas(self); a++) {
+		unsigned valid = area_valid(self, a);
+		bool huge = mode == LLFREE_INIT_ALLOC && valid == LLFREE_AREA_FRAMES;
+		/* A huge area keeps a zero bitfield; a partial one allocated frame by frame. */
+		bitfield_init(lower_bitfield(self, a), huge ? LLFREE_AREA_FRAMES : valid,
+			      mode == LLFREE_INIT_ALLOC && !huge);
+		area_t entry = area_make(mode == LLFREE_INIT_FREE ? valid : 0, huge);
+		atomic_store_explicit(lower_entry(self, a), entry, memory_order_relaxed);
+	}
+	self->meta->frames = self->frames;
+	atomic_store_explicit(&self->meta->crashed, 0, memory_order_relaxed);
+	persist_all(self);
+	self->meta->magic = LOWER_MAGIC;
+	llfree_persist(self->persistent, self->meta);
+}
+
+bool lower_recover(llfree_t *self)
+{
+	bool crashed = atomic_load_explicit(&self->meta->crashed, memory_order_acquire) != 0;
+	if (!crashed)
+		return false;
+	/* Deep recovery: the bitfields are the truth, except that a huge entry owns its area. */
+	for (size_t a = 0; a < padded_areas(self); a++) {
+		bitfield_t *bf = lower_bitfield(self, a);
+		_Atomic uint16_t *entry = lower_entry(self, a);
+		if (area_huge(area_load(entry))) {
+			bitfield_init(bf, LLFREE_AREA_FRAMES, false);
+			atomic_store_explicit(entry, area_make(0, true), memory_order_relaxed);
+		} else {
+			unsigned free = LLFREE_AREA_FRAMES - bitfield_allocated(bf);
+			atomic_store_explicit(entry, area_make(free, false), memory_order_relaxed);
+		}
+	}
+	persist_all(self);
+	return true;
+}
+
+/* Give back frames taken from an area counter whose bits could not be set. */
+static void area_give_back(const llfree_t *self, _Atomic uint16_t *entry, unsigned frames)
+{
+	area_t seen;
+	bool ok = area_update(entry, area_inc, frames, &seen);
+	llfree_assert(ok);
+	(void)ok;
+	llfree_persist(self->persistent, entry);
+}
+
+/* Convert areas first .. first+count-1 to huge; undo exactly the converted ones (mistake 1). */
+static bool areas_to_huge(const llfree_t *self, size_t first, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		area_t seen;
+		if (!area_update(lower_entry(self, first + i), area_to_huge, 0, &seen)) {
+			while (i-- > 0) {
+				bool ok = area_update(lower_entry(self, first + i), area_from_huge, 0,
+						      &seen);
+				llfree_assert(ok);
+				(void)ok;
+				llfree_persist(self->persistent, lower_entry(self, first + i));
+			}
+			return false;
+		}
+		llfree_persist(self->persistent, lower_entry(self, first + i));
+	}
+	return true;
+}
+
+/* Orders 9 .. LLFREE_MAX_ORDER: aligned groups of whole areas, circularly from start. */
+static llfree_result_t get_huge(const llfree_t *self, size_t tree, size_t start, unsigned order,
+				uint64_t *frame)
+{
+	size_t count = (size_t)1 << (order - LLFREE_HUGE_ORDER);
+	size_t groups = TREE_AREAS / count;
+	for (size_t i = 0; i < groups; i++) {
+		size_t first = tree * TREE_AREAS + ((start / count + i) % groups) * count;
+		if (areas_to_huge(self, first, count)) {
+			*frame = (uint64_t)first * LLFREE_AREA_FRAMES;
+			return LLFREE_OK;
+		}
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Orders 0..8 in one area: counter first, then bits; on failure the counter goes back. */
+static llfree_result_t get_small(const llfree_t *self, size_t area, unsigned row,
+				 unsigned order, uint64_t *frame)
+{
+	_Atomic uint16_t *entry = lower_entry(self, area);
+	area_t seen;
+	if (!area_update(entry, area_dec, 1u << order, &seen))
+		return LLFREE_ERR_MEMORY;
+	llfree_persist(self->persistent, entry);
+	unsigned index;
+	if (bitfield_get(lower_bitfield(self, area), row, order, self->persistent, &index) ==
+	    LLFREE_OK) {
+		*frame = (uint64_t)area * LLFREE_AREA_FRAMES + index;
+		return LLFREE_OK;
+	}
+	area_give_back(self, entry, 1u << order);
+	return LLFREE_ERR_MEMORY;
+}
+
+llfree_result_t lower_get(const llfree_t *self, size_t tree, uint64_t hint_row, unsigned order,
+			  uint64_t *frame)
+{
+	llfree_assert(tree < self->trees && order <= LLFREE_MAX_ORDER);
+	size_t hint_area = (size_t)(hint_row / AREA_ROWS);
+	size_t start = 0;
+	unsigned row = 0;
+	if (hint_area / TREE_AREAS == tree) {
+		start = hint_area % TREE_AREAS;
+		row = (unsigned)(hint_row % AREA_ROWS);
+	}
+	if (order >= LLFREE_HUGE_ORDER)
+		return get_huge(self, tree, start, order, frame);
+	for (size_t i = 0; i < TREE_AREAS; i++) {
+		size_t area = tree * TREE_AREAS + (start + i) % TREE_AREAS;
+		if (get_small(self, area, i == 0 ? row : 0, order, frame) == LLFREE_OK)
+			return LLFREE_OK;
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
+	if (order >= LLFREE_HUGE_ORDER)
+		return areas_to_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER))
+			       ? LLFREE_OK
+			       : LLFREE_ERR_IN_USE;
+	_Atomic uint16_t *entry = lower_entry(self, area);
+	area_t seen;
+	if (!area_update(entry, area_dec, 1u << order, &seen))
+		return LLFREE_ERR_IN_USE;
+	llfree_persist(self->persistent, entry);
+	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
+	if (bitfield_get_at(lower_bitfield(self, area), index, order, self->persistent) !=
+	    LLFREE_OK) {
+		area_give_back(self, entry, 1u << order);
+		return LLFREE_ERR_IN_USE;
+	}
+	return LLFREE_OK;
+}
+
+/*
+ * Split a huge area so that its frames can be freed one by one (design 2):
+ * fill every row, then clear the huge flag. Concurrent splitters cooperate:
+ * each fills the rows still zero and the first to clear the flag finishes;
+ * nobody waits for another. A splitter stops filling as soon as it sees the
+ * flag cleared, since rows may then legitimately become zero again.
+ */
+static void split_huge(const llfree_t *self, size_t area)
+{
+	_Atomic uint16_t *entry = lower_entry(self, area);
+	bitfield_t *bf = lower_bitfield(self, area);
+	for (unsigned r = 0; r < AREA_ROWS; r++) {
+		if (!area_huge(area_load(entry)))
+			return;
+		bitfield_fill_row_if_zero(bf, r);
+	}
+	llfree_persist(self->persistent, bf);
+	area_t seen;
+	if (area_update(entry, area_split, 0, &seen))
+		llfree_persist(self->persistent, entry);
+}
+
+static llfree_result_t put_huge(const llfree_t *self, size_t first, size_t count)
+{
+	/* Check all areas before changing any, so that bad input changes nothing. */
+	size_t huge = 0, free = 0;
+	for (size_t i = 0; i < count; i++) {
+		area_t a = area_load(lower_entry(self, first + i));
+		huge += area_huge(a);
+		free += !area_huge(a) && area_free(a) == LLFREE_AREA_FRAMES;
+	}
+	if (huge != count)
+		return free == count ? LLFREE_ERR_DOUBLE_FREE : LLFREE_ERR_WRONG_ORDER;
+	for (size_t i = 0; i < count; i++) {
+		area_t seen;
+		if (!area_update(lower_entry(self, first + i), area_from_huge, 0, &seen)) {
+			llfree_log("llfree: concurrent double free of area %llu\n", (unsigned long long)(first + i));
+			return LLFREE_ERR_DOUBLE_FREE;
+		}
+		llfree_persist(self->persistent, lower_entry(self, first + i));
+	}
+	return LLFREE_OK;
+}
+
+llfree_result_t lower_put(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
+	if (order >= LLFREE_HUGE_ORDER)
+		return put_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER));
+	_Atomic uint16_t *entry = lower_entry(self, area);
+	if (area_huge(area_load(entry)))
+		split_huge(self, area);
+	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
+	llfree_result_t res =
+		bitfield_put(lower_bitfield(self, area), index, order, self->persistent);
+	if (res != LLFREE_OK)
+		return res;
+	area_give_back(self, entry, 1u << order);
+	return LLFREE_OK;
+}
+
+bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
+	if (order >= LLFREE_HUGE_ORDER) {
+		size_t count = (size_t)1 << (order - LLFREE_HUGE_ORDER);
+		for (size_t i = 0; i < count; i++)
+			if (area_load(lower_entry(self, area + i)) !=
+			    area_make(LLFREE_AREA_FRAMES, false))
+				return false;
+		return true;
+	}
+	if (area_huge(area_load(lower_entry(self, area))))
+		return false;
+	return bitfield_is_free(lower_bitfield(self, area),
+				(unsigned)(frame % LLFREE_AREA_FRAMES), order);
+}
+
+uint32_t lower_tree_free(const llfree_t *self, size_t tree)
+{
+	uint32_t free = 0;
+	for (size_t i = 0; i < TREE_AREAS; i++)
+		free += area_free(area_load(lower_entry(self, tree * TREE_AREAS + i)));
+	return free;
+}
+
+uint32_t lower_tree_capacity(const llfree_t *self, size_t tree)
+{
+	uint64_t first = (uint64_t)tree * LLFREE_TREE_FRAMES;
+	uint64_t left = self->frames - first;
+	return left >= LLFREE_TREE_FRAMES ? LLFREE_TREE_FRAMES : (uint32_t)left;
+}
+
+uint64_t lower_free_huge(const llfree_t *self)
+{
+	uint64_t huge = 0;
+	for (size_t a = 0; a < self->areas; a++)
+		huge += area_load(lower_entry(self, a)) == area_make(LLFREE_AREA_FRAMES, false);
+	return huge;
+}
+
+static llfree_result_t validate_area(const llfree_t *self, size_t a)
+{
+	area_t entry = area_load(lower_entry(self, a));
+	const bitfield_t *bf = lower_bitfield(self, a);
+	unsigned valid = area_valid(self, a);
+	if (area_huge(entry)) {
+		if (area_free(entry) != 0 || !bitfield_is_zero(bf) || valid != LLFREE_AREA_FRAMES) {
+			llfree_log("llfree: area %llu: huge with free %u, bitfield %s, %u frames\n", (unsigned long long)a,
+				   area_free(entry), bitfield_is_zero(bf) ? "zero" : "non-zero",
+				   valid);
+			return LLFREE_ERR_CORRUPT;
+		}
+		return LLFREE_OK;
+	}
+	unsigned counted = LLFREE_AREA_FRAMES - bitfield_allocated(bf);
+	if (area_free(entry) != counted || !bitfield_tail_set(bf, valid)) {
+		llfree_log("llfree: area %llu: counter %u, bitfield %u free, tail past %u %s\n", (unsigned long long)a,
+			   area_free(entry), counted, valid,
+			   bitfield_tail_set(bf, valid) ? "set" : "NOT set");
+		return LLFREE_ERR_CORRUPT;
+	}
+	return LLFREE_OK;
+}
+
+llfree_result_t lower_validate(const llfree_t *self)
+{
+	if (self->meta->magic != LOWER_MAGIC || self->meta->frames != self->frames) {
+		llfree_log("llfree: meta record damaged\n");
+		return LLFREE_ERR_CORRUPT;
+	}
+	for (size_t a = 0; a < padded_areas(self); a++) {
+		llfree_result_t res = validate_area(self, a);
+		if (res != LLFREE_OK)
+			return res;
+	}
+	return LLFREE_OK;
+}

@@ -1,0 +1,95 @@
+/*
+ * Tree entry: one 32-bit word per tree of LLFREE_AREAS_PER_TREE areas
+ * (design 1): the free count (the whole tree inclusive), the reserved flag
+ * (a core's reservation holds the tree and most of its count) and the kind
+ * of its frames (anti-fragmentation, design 2). Every change is one CAS
+ * loop with a pure update function.
+ */
+#ifndef LLFREE_TREE_H
+#define LLFREE_TREE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "llfree.h"
+
+typedef uint32_t tree_t;
+
+#define TREE_FREE_BITS 21u
+#define TREE_FREE_MASK ((1u << TREE_FREE_BITS) - 1)
+#define TREE_RESERVED_SHIFT TREE_FREE_BITS
+#define TREE_RESERVED_BIT (1u << TREE_RESERVED_SHIFT)
+#define TREE_KIND_SHIFT (TREE_RESERVED_SHIFT + 1)
+#define TREE_KIND_BITS 2u
+#define TREE_KIND_MASK ((1u << TREE_KIND_BITS) - 1)
+/* A tree returns to this kind when it becomes entirely free (design 2). */
+#define TREE_DEFAULT_KIND LLFREE_KIND_IMMOVABLE
+
+_Static_assert(LLFREE_TREE_FRAMES <= TREE_FREE_MASK, "free count must hold a whole tree");
+_Static_assert(LLFREE_KINDS <= TREE_KIND_MASK + 1, "kind field too narrow");
+_Static_assert(TREE_KIND_SHIFT + TREE_KIND_BITS <= 32, "tree entry is 32 bits");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+_Static_assert(sizeof(_Atomic uint32_t) == sizeof(tree_t), "tree entry is one 32-bit word");
+
+static inline uint32_t tree_free(tree_t t)
+{
+	return t & TREE_FREE_MASK;
+}
+
+static inline bool tree_reserved(tree_t t)
+{
+	return (t & TREE_RESERVED_BIT) != 0;
+}
+
+static inline unsigned tree_kind(tree_t t)
+{
+	return (t >> TREE_KIND_SHIFT) & TREE_KIND_MASK;
+}
+
+static inline tree_t tree_make(uint32_t free, bool reserved, unsigned kind)
+{
+	return (free & TREE_FREE_MASK) | (reserved ? TREE_RESERVED_BIT : 0) |
+	       ((kind & TREE_KIND_MASK) << TREE_KIND_SHIFT);
+}
+
+/* Which trees a reservation search accepts (design 2). */
+typedef enum tree_match {
+	TREE_MATCH_PARTIAL, /* partly filled, of the wanted kind */
+	TREE_MATCH_FREE,    /* entirely free, any kind */
+	TREE_MATCH_ANY,     /* enough frames, any kind */
+} tree_match_t;
+
+/* Argument of every update: frames to move, the tree's capacity, and for reserve kind and match. */
+typedef struct tree_change {
+	uint32_t frames;
+	uint32_t capacity;
+	unsigned kind;
+	tree_match_t match;
+} tree_change_t;
+
+typedef bool (*tree_update_fn)(tree_t old, const tree_change_t *arg, tree_t *next);
+
+/* Take frames from the entry (reserved or not). */
+bool tree_dec(tree_t old, const tree_change_t *arg, tree_t *next);
+/* Give frames back; an entirely free unreserved tree returns to the default kind. */
+bool tree_inc(tree_t old, const tree_change_t *arg, tree_t *next);
+/* (free f >= frames, not reserved, matching) -> (0, reserved); kind = arg's if entirely free. */
+bool tree_reserve(tree_t old, const tree_change_t *arg, tree_t *next);
+/* (f, reserved) -> (f + frames, not reserved): a reservation gives its tree back. */
+bool tree_unreserve(tree_t old, const tree_change_t *arg, tree_t *next);
+/* Sync (design 2): (f > 0, reserved) -> (0, reserved); the reservation takes f. */
+bool tree_take(tree_t old, const tree_change_t *arg, tree_t *next);
+/* The reserve predicate alone, for scanning before the CAS. */
+bool tree_matches(tree_t t, const tree_change_t *arg);
+
+/* One CAS loop; *seen is the entry the update succeeded or refused on. */
+bool tree_update(_Atomic uint32_t *entry, tree_update_fn fn, const tree_change_t *arg,
+		 tree_t *seen);
+
+static inline tree_t tree_load(const _Atomic uint32_t *entry)
+{
+	return atomic_load_explicit(entry, memory_order_acquire);
+}
+
+#endif

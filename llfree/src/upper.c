@@ -1,0 +1,443 @@
+/*
+ * Upper allocator of LLFree (design 2): per-core reservations of whole
+ * trees, so that cores rarely touch the same cache lines. Counters are
+ * taken before the lower level is asked and given back on its failure,
+ * always to the global entry of the tree they came from (mistake 6).
+ */
+#include "upper.h"
+
+#include "lower.h"
+#include "persist.h"
+
+/* Reservation attempts of one get before it falls back to drain and steal. */
+#define RESERVE_TRIES 4
+/* Rounds of reserve, drain and steal before a get reports LLFREE_ERR_MEMORY. */
+#define GET_ROUNDS 3
+/* Trees searched around the previous one for a partial tree before anything else. */
+#define NEAR_TREES 32
+
+size_t upper_size(size_t cores, size_t trees)
+{
+	size_t entries = (trees * sizeof(tree_t) + LLFREE_ALIGN - 1) / LLFREE_ALIGN * LLFREE_ALIGN;
+	return entries + cores * LLFREE_KINDS * sizeof(struct llfree_reservation);
+}
+
+void upper_place(llfree_t *self, void *upper)
+{
+	size_t entries = upper_size(0, self->trees);
+	self->upper = upper;
+	self->tree_entries = (_Atomic uint32_t *)upper;
+	self->reservations = (struct llfree_reservation *)((char *)upper + entries);
+}
+
+void upper_init(llfree_t *self)
+{
+	for (size_t t = 0; t < self->trees; t++)
+		atomic_store_explicit(&self->tree_entries[t],
+				      tree_make(lower_tree_free(self, t), false, TREE_DEFAULT_KIND),
+				      memory_order_relaxed);
+	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++)
+		atomic_store_explicit(&self->reservations[r].word, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* Reservation updates: pure functions of the loaded word and arg, as the other levels. */
+typedef struct res_change {
+	uint32_t frames;
+	size_t tree;
+	uint64_t row;
+} res_change_t;
+typedef bool (*res_update_fn)(reservation_t old, const res_change_t *arg, reservation_t *next);
+
+static bool res_dec(reservation_t old, const res_change_t *arg, reservation_t *next)
+{
+	if (!res_present(old) || res_free(old) < arg->frames)
+		return false;
+	*next = res_make(res_free(old) - arg->frames, res_row(old));
+	return true;
+}
+
+static bool res_dec_in_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
+{
+	return res_present(old) && res_tree(old) == arg->tree && res_dec(old, arg, next);
+}
+
+static bool res_inc(reservation_t old, const res_change_t *arg, reservation_t *next)
+{
+	if (!res_present(old) || res_tree(old) != arg->tree ||
+	    res_free(old) + arg->frames > LLFREE_TREE_FRAMES)
+		return false;
+	*next = res_make(res_free(old) + arg->frames, res_row(old));
+	return true;
+}
+
+static bool res_set_row(reservation_t old, const res_change_t *arg, reservation_t *next)
+{
+	if (!res_present(old) || res_tree(old) != arg->tree)
+		return false;
+	*next = res_make(res_free(old), arg->row);
+	return true;
+}
+
+static bool res_drop_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
+{
+	if (!res_present(old) || res_tree(old) != arg->tree)
+		return false;
+	*next = 0;
+	return true;
+}
+
+static bool res_update(struct llfree_reservation *res, res_update_fn fn, const res_change_t *arg,
+		       reservation_t *seen)
+{
+	reservation_t old = atomic_load_explicit(&res->word, memory_order_acquire);
+	for (;;) {
+		reservation_t next;
+		if (!fn(old, arg, &next)) {
+			*seen = old;
+			return false;
+		}
+		if (atomic_compare_exchange_weak_explicit(&res->word, &old, next,
+							  memory_order_acq_rel,
+							  memory_order_acquire)) {
+			*seen = old;
+			return true;
+		}
+	}
+}
+
+static tree_change_t tree_frames(const llfree_t *self, size_t tree, uint32_t frames)
+{
+	return (tree_change_t){ .frames = frames, .capacity = lower_tree_capacity(self, tree) };
+}
+
+/* Frames taken from a tree's count go back to that tree's global entry. */
+static void tree_give_back(const llfree_t *self, size_t tree, uint32_t frames)
+{
+	tree_change_t change = tree_frames(self, tree, frames);
+	tree_t seen;
+	bool ok = tree_update(&self->tree_entries[tree], tree_inc, &change, &seen);
+	llfree_assert(ok);
+	(void)ok;
+}
+
+/* A reservation's end: its count goes back and the tree is free to reserve (mistake 11). */
+static void unreserve(const llfree_t *self, reservation_t old)
+{
+	if (!res_present(old))
+		return;
+	size_t tree = res_tree(old);
+	tree_change_t change = tree_frames(self, tree, res_free(old));
+	tree_t seen;
+	bool ok = tree_update(&self->tree_entries[tree], tree_unreserve, &change, &seen);
+	llfree_assert(ok);
+	(void)ok;
+}
+
+/* Make tree (with count frames, already marked reserved) the reservation; end the old one. */
+static void swap_reservation(const llfree_t *self, struct llfree_reservation *res, size_t tree,
+			     uint32_t frames)
+{
+	reservation_t old = atomic_exchange_explicit(
+		&res->word, res_make(frames, (uint64_t)tree * TREE_ROWS), memory_order_acq_rel);
+	unreserve(self, old);
+}
+
+/* The i-th tree from start, alternating right and left: start, +1, -1, +2, -2, ... */
+static size_t near_tree(const llfree_t *self, size_t start, size_t i)
+{
+	size_t dist = ((i + 1) / 2) % self->trees;
+	return (i % 2) ? (start + dist) % self->trees : (start + self->trees - dist) % self->trees;
+}
+
+static size_t core_start_tree(const llfree_t *self, size_t core)
+{
+	return (size_t)((uint64_t)self->trees * core / self->cores);
+}
+
+typedef struct search_pass {
+	tree_match_t match;
+	bool near_only;
+} search_pass_t;
+
+/* Partial trees fill holes; entirely free trees are kept for huge frames (design 2). */
+static const search_pass_t SMALL_PASSES[] = {
+	{ TREE_MATCH_PARTIAL, true },
+	{ TREE_MATCH_FREE, false },
+	{ TREE_MATCH_PARTIAL, false },
+	{ TREE_MATCH_ANY, false },
+};
+static const search_pass_t HUGE_PASSES[] = {
+	{ TREE_MATCH_FREE, false },
+	{ TREE_MATCH_PARTIAL, false },
+	{ TREE_MATCH_ANY, false },
+};
+
+static bool reserve_in_pass(const llfree_t *self, struct llfree_reservation *res, size_t start,
+			    unsigned kind, uint32_t frames, search_pass_t pass)
+{
+	size_t count = pass.near_only && self->trees > NEAR_TREES ? NEAR_TREES : self->trees;
+	for (size_t i = 0; i < count; i++) {
+		size_t tree = near_tree(self, start, i);
+		tree_change_t change = tree_frames(self, tree, frames);
+		change.kind = kind;
+		change.match = pass.match;
+		tree_t seen;
+		if (!tree_matches(tree_load(&self->tree_entries[tree]), &change))
+			continue;
+		if (tree_update(&self->tree_entries[tree], tree_reserve, &change, &seen)) {
+			swap_reservation(self, res, tree, tree_free(seen));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reserve a new tree with at least 2^order frames for (core, kind). */
+static llfree_result_t reserve_tree(const llfree_t *self, size_t core, unsigned kind,
+				    unsigned order)
+{
+	struct llfree_reservation *res = upper_reservation(self, core, kind);
+	reservation_t cur = atomic_load_explicit(&res->word, memory_order_acquire);
+	size_t start = res_present(cur) ? res_tree(cur) : core_start_tree(self, core);
+	bool huge = kind == LLFREE_KIND_HUGE;
+	const search_pass_t *passes = huge ? HUGE_PASSES : SMALL_PASSES;
+	size_t count = huge ? sizeof(HUGE_PASSES) / sizeof(HUGE_PASSES[0])
+			    : sizeof(SMALL_PASSES) / sizeof(SMALL_PASSES[0]);
+	for (size_t p = 0; p < count; p++)
+		if (reserve_in_pass(self, res, start, kind, 1u << order, passes[p]))
+			return LLFREE_OK;
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Sync (design 2): move what other cores freed into the reserved tree to the reservation. */
+static bool sync_reservation(const llfree_t *self, struct llfree_reservation *res,
+			     reservation_t cur)
+{
+	size_t tree = res_tree(cur);
+	tree_change_t none = { 0 };
+	tree_t seen;
+	if (!tree_update(&self->tree_entries[tree], tree_take, &none, &seen))
+		return false;
+	res_change_t add = { .frames = tree_free(seen), .tree = tree };
+	reservation_t ignored;
+	if (!res_update(res, res_inc, &add, &ignored))
+		tree_give_back(self, tree, add.frames); /* reservation changed meanwhile */
+	return true;
+}
+
+static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, unsigned order,
+					    unsigned kind, uint64_t *frame)
+{
+	struct llfree_reservation *res = upper_reservation(self, core, kind);
+	res_change_t take = { .frames = 1u << order };
+	for (unsigned tries = 0; tries < RESERVE_TRIES; tries++) {
+		reservation_t seen;
+		if (res_update(res, res_dec, &take, &seen)) {
+			size_t tree = res_tree(seen);
+			if (lower_get(self, tree, res_row(seen), order, frame) == LLFREE_OK) {
+				/* Best effort: the next search starts where this one ended. */
+				res_change_t hint = { .tree = tree, .row = *frame / BITFIELD_ROW_BITS };
+				res_update(res, res_set_row, &hint, &seen);
+				return LLFREE_OK;
+			}
+			tree_give_back(self, tree, take.frames);
+			/* The tree has the count but no aligned run of this order: move on. */
+		} else if (res_present(seen) && sync_reservation(self, res, seen)) {
+			continue;
+		}
+		if (reserve_tree(self, core, kind, order) != LLFREE_OK)
+			return LLFREE_ERR_MEMORY;
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Last resort: take the count of any tree directly, reserved or not. */
+static llfree_result_t steal(const llfree_t *self, size_t core, unsigned order, uint64_t *frame)
+{
+	uint32_t frames = 1u << order;
+	size_t start = core_start_tree(self, core);
+	for (size_t i = 0; i < self->trees; i++) {
+		size_t tree = near_tree(self, start, i);
+		tree_change_t change = tree_frames(self, tree, frames);
+		tree_t seen;
+		if (tree_free(tree_load(&self->tree_entries[tree])) < frames ||
+		    !tree_update(&self->tree_entries[tree], tree_dec, &change, &seen))
+			continue;
+		if (lower_get(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) == LLFREE_OK)
+			return LLFREE_OK;
+		tree_give_back(self, tree, frames);
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, unsigned kind,
+			  uint64_t *frame)
+{
+	/* Bounded: a true out-of-memory returns after GET_ROUNDS scans (mistake 12). */
+	for (unsigned round = 0; round < GET_ROUNDS; round++) {
+		if (get_from_reservation(self, core, order, kind, frame) == LLFREE_OK)
+			return LLFREE_OK;
+		for (size_t c = 0; c < self->cores; c++)
+			upper_drain(self, c);
+		if (steal(self, core, order, frame) == LLFREE_OK)
+			return LLFREE_OK;
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Take frames of tree's count for get_at: the global entry, or any reservation holding it. */
+static bool take_tree_count(const llfree_t *self, size_t core, size_t tree, uint32_t frames)
+{
+	tree_change_t change = tree_frames(self, tree, frames);
+	res_change_t take = { .frames = frames, .tree = tree };
+	size_t reservations = self->cores * LLFREE_KINDS;
+	size_t first = core * LLFREE_KINDS;
+	tree_t tseen;
+	reservation_t rseen;
+	if (tree_update(&self->tree_entries[tree], tree_dec, &change, &tseen))
+		return true;
+	for (size_t i = 0; i < reservations; i++)
+		if (res_update(&self->reservations[(first + i) % reservations], res_dec_in_tree,
+			       &take, &rseen))
+			return true;
+	/* The count is split between the entry and a reservation: end that reservation. */
+	for (size_t i = 0; i < reservations; i++)
+		if (res_update(&self->reservations[i], res_drop_tree, &take, &rseen))
+			unreserve(self, rseen);
+	return tree_update(&self->tree_entries[tree], tree_dec, &change, &tseen);
+}
+
+llfree_result_t upper_get_at(const llfree_t *self, size_t core, uint64_t frame, unsigned order)
+{
+	if (!lower_is_free(self, frame, order))
+		return LLFREE_ERR_IN_USE;
+	size_t tree = (size_t)(frame / LLFREE_TREE_FRAMES);
+	if (!take_tree_count(self, core, tree, 1u << order))
+		return LLFREE_ERR_IN_USE;
+	if (lower_get_at(self, frame, order) != LLFREE_OK) {
+		tree_give_back(self, tree, 1u << order);
+		return LLFREE_ERR_IN_USE;
+	}
+	return LLFREE_OK;
+}
+
+llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, unsigned order,
+			  unsigned kind)
+{
+	llfree_result_t result = lower_put(self, frame, order);
+	if (result != LLFREE_OK)
+		return result;
+	/* Credit this core's reservation if it holds the tree (any kind), else the tree. */
+	res_change_t add = { .frames = 1u << order, .tree = (size_t)(frame / LLFREE_TREE_FRAMES) };
+	for (unsigned i = 0; i < LLFREE_KINDS; i++) {
+		reservation_t seen;
+		if (res_update(upper_reservation(self, core, (kind + i) % LLFREE_KINDS), res_inc,
+			       &add, &seen))
+			return LLFREE_OK;
+	}
+	tree_give_back(self, add.tree, add.frames);
+	return LLFREE_OK;
+}
+
+void upper_drain(const llfree_t *self, size_t core)
+{
+	for (unsigned kind = 0; kind < LLFREE_KINDS; kind++)
+		unreserve(self, atomic_exchange_explicit(&upper_reservation(self, core, kind)->word,
+							 0, memory_order_acq_rel));
+}
+
+uint64_t upper_free_frames(const llfree_t *self)
+{
+	uint64_t free = 0;
+	for (size_t t = 0; t < self->trees; t++)
+		free += tree_free(tree_load(&self->tree_entries[t]));
+	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++)
+		free += res_free(atomic_load_explicit(&self->reservations[r].word,
+						      memory_order_acquire));
+	return free;
+}
+
+static llfree_result_t validate_reservation(const llfree_t *self, size_t r)
+{
+	reservation_t res = atomic_load_explicit(&self->reservations[r].word, memory_order_acquire);
+	if (!res_present(res))
+		return res == 0 ? LLFREE_OK : LLFREE_ERR_CORRUPT;
+	size_t tree = res_tree(res);
+	if (tree >= self->trees) {
+		llfree_log("llfree: reservation %llu: tree %llu out of range\n",
+			   (unsigned long long)r, (unsigned long long)tree);
+		return LLFREE_ERR_CORRUPT;
+	}
+	for (size_t other = 0; other < r; other++) {
+		reservation_t o =
+			atomic_load_explicit(&self->reservations[other].word, memory_order_acquire);
+		if (res_present(o) && res_tree(o) == tree) {
+			llfree_log("llfree: reservations %llu and %llu both hold tree %llu\n",
+				   (unsigned long long)other, (unsigned long long)r,
+				   (unsigned long long)tree);
+			return LLFREE_ERR_CORRUPT;
+		}
+	}
+	tree_t entry = tree_load(&self->tree_entries[tree]);
+	uint32_t lower = lower_tree_free(self, tree);
+	if (!tree_reserved(entry) || tree_free(entry) + res_free(res) != lower) {
+		llfree_log("llfree: tree %llu: entry %u%s + reservation %u != areas %u\n",
+			   (unsigned long long)tree, tree_free(entry),
+			   tree_reserved(entry) ? "" : " (not reserved)", res_free(res), lower);
+		return LLFREE_ERR_CORRUPT;
+	}
+	return LLFREE_OK;
+}
+
+llfree_result_t upper_validate(const llfree_t *self)
+{
+	size_t present = 0, reserved = 0;
+	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++) {
+		llfree_result_t result = validate_reservation(self, r);
+		if (result != LLFREE_OK)
+			return result;
+		present += res_present(
+			atomic_load_explicit(&self->reservations[r].word, memory_order_acquire));
+	}
+	for (size_t t = 0; t < self->trees; t++) {
+		tree_t entry = tree_load(&self->tree_entries[t]);
+		uint32_t lower = lower_tree_free(self, t);
+		reserved += tree_reserved(entry);
+		if (tree_free(entry) > lower_tree_capacity(self, t) ||
+		    (!tree_reserved(entry) && tree_free(entry) != lower)) {
+			llfree_log("llfree: tree %llu: entry %u, areas %u, capacity %u\n",
+				   (unsigned long long)t, tree_free(entry), lower,
+				   lower_tree_capacity(self, t));
+			return LLFREE_ERR_CORRUPT;
+		}
+	}
+	/* Each present reservation holds a distinct reserved tree; no reserved tree is orphaned. */
+	if (present != reserved) {
+		llfree_log("llfree: %llu reservations but %llu reserved trees\n",
+			   (unsigned long long)present, (unsigned long long)reserved);
+		return LLFREE_ERR_CORRUPT;
+	}
+	return LLFREE_OK;
+}
+
+void upper_dump(const llfree_t *self)
+{
+	static const char *const KIND_NAMES[LLFREE_KINDS] = { "immovable", "movable", "huge" };
+	for (size_t t = 0; t < self->trees; t++) {
+		tree_t entry = tree_load(&self->tree_entries[t]);
+		llfree_log("llfree:  tree %llu: free %u/%u%s kind %s, areas %u\n",
+			   (unsigned long long)t, tree_free(entry), lower_tree_capacity(self, t),
+			   tree_reserved(entry) ? " reserved" : "", tree_kind(entry) < LLFREE_KINDS ? KIND_NAMES[tree_kind(entry)] : "?",
+			   lower_tree_free(self, t));
+	}
+	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++) {
+		reservation_t res =
+			atomic_load_explicit(&self->reservations[r].word, memory_order_acquire);
+		if (res_present(res))
+			llfree_log("llfree:  core %llu %s: tree %llu, free %u, row %llu\n",
+				   (unsigned long long)(r / LLFREE_KINDS),
+				   KIND_NAMES[r % LLFREE_KINDS], (unsigned long long)res_tree(res),
+				   res_free(res), (unsigned long long)res_row(res));
+	}
+}
