@@ -4,8 +4,9 @@
  * atomic test-and-set, so the first frame handed out twice fails the test.
  * Threads free frames other threads allocated (passed through exchange
  * slots), run out of memory, and at the end everything is freed: free ==
- * frames, fully merged, validate. Seeded (BUDDY_STRESS_SEED, default 42) and
- * bounded in time (BUDDY_STRESS_MS per test, default 1000).
+ * frames, fully merged, validate. Seeded (BUDDY_STRESS_SEED, default 42),
+ * bounded in time (BUDDY_STRESS_MS per test, default 1000); the thread count
+ * is fixed per test unless BUDDY_STRESS_THREADS (1..16) overrides it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,12 +18,15 @@
 /* Criterion's per-test process arena (boxfort's fixed-address mapping)
  * cannot start under ThreadSanitizer ("Could not initialize inheritable
  * arena", Snaipe/Criterion issue 274), so the TSan build of this file is a
- * plain program that runs the same tests from main(). */
+ * plain program that runs the same tests from main(); -DSTRESS_STANDALONE
+ * builds that program without TSan (for machines without Criterion). */
+#ifndef STRESS_STANDALONE
 #if defined(__SANITIZE_THREAD__)
 #define STRESS_STANDALONE 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define STRESS_STANDALONE 1
+#endif
 #endif
 #endif
 
@@ -48,7 +52,7 @@
 
 #define FRAMES (65536 + 1001) /* odd: a tail of small blocks */
 #define WORDS ((FRAMES + 63) / 64)
-#define MAX_THREADS 8
+#define MAX_THREADS 16
 #define SLOTS 64
 #define MAX_HELD 256
 #define NONE UINT64_MAX
@@ -263,6 +267,15 @@ static void *fill_worker(void *arg)
 	return NULL;
 }
 
+/* The test's thread count, or BUDDY_STRESS_THREADS. */
+static size_t thread_count(size_t fixed)
+{
+	const char *env = getenv("BUDDY_STRESS_THREADS");
+	size_t n = env ? strtoul(env, NULL, 0) : fixed;
+	CHECK(n >= 1 && n <= MAX_THREADS, "BUDDY_STRESS_THREADS must be 1..%d", MAX_THREADS);
+	return n;
+}
+
 static void setup(size_t cores)
 {
 	const char *env = getenv("BUDDY_STRESS_SEED");
@@ -316,7 +329,7 @@ static void check_all_free(size_t cores)
 
 STRESS_TEST(mixed_orders_with_foreign_frees)
 {
-	const size_t threads = 4;
+	const size_t threads = thread_count(4);
 	setup(threads);
 	run(threads, mixed_worker);
 	/* Blocks left in the exchange slots: freed by core 0. */
@@ -332,8 +345,8 @@ STRESS_TEST(mixed_orders_with_foreign_frees)
 		oom += W[c].out_of_memory;
 		received += W[c].received;
 	}
-	LOG("seed %lu: %lu ops, %lu allocations, %lu out of memory, %lu exchanged",
-	            (unsigned long)S.seed, (unsigned long)ops, (unsigned long)allocs,
+	LOG("seed %lu, %zu threads: %lu ops, %lu allocations, %lu out of memory, %lu exchanged",
+	            (unsigned long)S.seed, threads, (unsigned long)ops, (unsigned long)allocs,
 	            (unsigned long)oom, (unsigned long)received);
 	CHECK(allocs > 1000, "the threads did run");
 	CHECK(received > 0, "frames changed hands");
@@ -359,12 +372,12 @@ static void fill_test(size_t threads, unsigned order)
 
 STRESS_TEST(parallel_fill_order_0)
 {
-	fill_test(8, 0);
+	fill_test(thread_count(8), 0);
 }
 
 STRESS_TEST(parallel_fill_order_9)
 {
-	fill_test(4, BUDDY_HUGE_ORDER);
+	fill_test(thread_count(4), BUDDY_HUGE_ORDER);
 }
 
 #ifdef STRESS_STANDALONE
