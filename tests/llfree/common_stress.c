@@ -31,6 +31,7 @@ _Noreturn void stress_fail(const char *fmt, ...)
 			pause();
 	}
 	va_list ap;
+	fflush(stdout);
 	fprintf(stderr, "FAIL %s seed=0x%016" PRIx64 ": ", case_name, case_seed);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
