@@ -466,3 +466,28 @@ Test(host, env_line_has_the_required_keys)
 	cr_assert_gt(info.tsc_hz, 1000000);
 	cr_assert_geq(info.cpus, 1);
 }
+
+/*
+ * One 16 MiB tree shared by two cores (less memory than cores x tree size, as
+ * with many vCPUs in little RAM): half of memory must still be allocatable
+ * by both cores together. LLFree must drain and steal the other core's
+ * reservation before it reports out of memory (shared/design/llfree.md, 2).
+ */
+Test(run, one_tree_two_cores, .timeout = 60)
+{
+	struct bench_env env = test_env(LLFREE_TREE_FRAMES);
+	struct bench_opts o;
+	bench_opts_default(&o);
+	cr_assert_null(bench_option(&o, "bench", "bulk,rand,frag"));
+	cr_assert_null(bench_option(&o, "alloc", "llfree,buddy"));
+	cr_assert_null(bench_option(&o, "cores", "2"));
+	cr_assert_null(bench_option(&o, "orders", "0"));
+	cr_assert_null(bench_option(&o, "iterations", "10"));
+	cr_assert_null(bench_option(&o, "rounds", "2"));
+	int rc = bench_main(&env, &o);
+	if (rc)
+		dump_output();
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(count_tag("ERROR"), 0);
+	clear_output();
+}
