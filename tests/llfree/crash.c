@@ -240,11 +240,54 @@ static bool order_is_atomic(unsigned order)
 	return order < 7 || order == LLFREE_HUGE_ORDER;
 }
 
-/* Order in which in-flight gets are matched to unaccounted blocks. */
+/*
+ * Can the unlogged frames of this block be what a get of `order` left?
+ * One-CAS orders leave all or nothing; orders 7 and 8 whole rows (set one
+ * by one); orders above 9 whole huge areas (converted one by one).
+ */
+static bool whole_granules(const uint8_t *mark, uint64_t frame, unsigned order)
+{
+	uint64_t n = 1ull << order;
+	uint64_t granule = order_is_atomic(order) ? n : order > LLFREE_HUGE_ORDER
+		? LLFREE_AREA_FRAMES : 64;
+	for (uint64_t g = frame; g < frame + n; g += granule) {
+		uint64_t got = 0;
+		for (uint64_t f = g; f < g + granule; f++)
+			got += mark[f] == 2;
+		if (got != 0 && got != granule)
+			return false;
+	}
+	return true;
+}
+
+/* Diagnostics: each thread's op in flight at the kill. */
+static void print_ops(shared_t *sh)
+{
+	for (unsigned t = 0; t < THREADS; t++) {
+		uint64_t op = atomic_load(&sh->log[t].op);
+		fprintf(stderr, "  thread %u: op %s frame %" PRIu64 " order %u, %" PRIu64
+			" ops done\n", t, op & OP_GET ? "get" : op & OP_PUT ? "put" : "none",
+			op & OP_PUT ? dec_frame(op) : 0, dec_order(op),
+			atomic_load(&sh->log[t].ops));
+	}
+}
+
+static bool slot_holds(thread_log_t *log, uint64_t block)
+{
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (atomic_load(&log->slot[i]) == block)
+			return true;
+	return false;
+}
+
+/*
+ * Pending gets are matched to unlogged blocks biggest order first: a huge
+ * area's frames all look allocated, and a small get must not claim (and
+ * split) one of them.
+ */
 static unsigned get_rank(shared_t *sh, unsigned t)
 {
-	unsigned order = dec_order(atomic_load(&sh->log[t].op));
-	return (order_is_atomic(order) ? 100u : 0u) + order;
+	return dec_order(atomic_load(&sh->log[t].op));
 }
 
 typedef struct cycle_stats {
@@ -299,7 +342,7 @@ static cycle_stats_t account(llfree_t *self, shared_t *sh, uint64_t frames, uint
 			continue;
 		uint64_t frame = dec_frame(op);
 		unsigned order = dec_order(op);
-		if (mark[frame] == 1)
+		if (slot_holds(&sh->log[t], op & ~OP_PUT))
 			continue; /* killed before the slot was cleared: still logged */
 		uint64_t n = 0;
 		for (uint64_t f = frame; f < frame + (1ull << order); f++)
@@ -308,7 +351,7 @@ static cycle_stats_t account(llfree_t *self, shared_t *sh, uint64_t frames, uint
 		st.inflight_blocks += n != 0;
 		put_unlogged_part(self, frame, order, dec_kind(op), mark);
 	}
-	/* Then gets, one-CAS orders first and biggest first, so that no get claims part of another's block. */
+	/* Then gets, biggest first (get_rank). */
 	unsigned gets[THREADS], ngets = 0;
 	for (unsigned t = 0; t < THREADS; t++)
 		if (atomic_load(&sh->log[t].op) & OP_GET)
@@ -329,7 +372,7 @@ static cycle_stats_t account(llfree_t *self, shared_t *sh, uint64_t frames, uint
 			uint64_t got = 0;
 			for (uint64_t f = frame; f < frame + n && f < frames; f++)
 				got += mark[f] == 2;
-			if (got == 0 || (order_is_atomic(order) && got != n))
+			if (got == 0 || !whole_granules(mark, frame, order))
 				continue;
 			extra -= got;
 			st.unaccounted += got;
@@ -339,13 +382,7 @@ static cycle_stats_t account(llfree_t *self, shared_t *sh, uint64_t frames, uint
 		}
 	}
 	if (extra) {
-		for (unsigned t = 0; t < THREADS; t++) {
-			uint64_t op = atomic_load(&sh->log[t].op);
-			fprintf(stderr, "  thread %u: op %s frame %" PRIu64 " order %u, %" PRIu64
-				" ops done\n", t, op & OP_GET ? "get" : op & OP_PUT ? "put" : "none",
-				op & OP_PUT ? dec_frame(op) : 0, dec_order(op),
-				atomic_load(&sh->log[t].ops));
-		}
+		print_ops(sh);
 		for (uint64_t f = 0; f < frames; f++)
 			if (mark[f] == 2)
 				stress_fail("%" PRIu64 " frames allocated after recovery that no log "
@@ -392,11 +429,31 @@ static llfree_result_t recover(llfree_t *self, void **upper, uint64_t frames, vo
 	return llfree_init(self, &cfg);
 }
 
+/* Diagnostics for a failed count: the allocated frames, as ranges. */
+static void print_allocated(const llfree_t *self)
+{
+	unsigned shown = 0;
+	uint64_t frames = llfree_frames(self);
+	for (uint64_t f = 0; f < frames && shown < 16; f++) {
+		if (!frame_allocated(self, f))
+			continue;
+		uint64_t end = f;
+		while (end + 1 < frames && frame_allocated(self, end + 1))
+			end++;
+		fprintf(stderr, "  allocated: %" PRIu64 "..%" PRIu64 " (%" PRIu64 " frames)\n", f,
+			end, end - f + 1);
+		shown++;
+		f = end;
+	}
+}
+
 static void check_all_free(llfree_t *self, const char *when)
 {
 	for (size_t core = 0; core < THREADS; core++)
 		STRESS_EXPECT_RES(llfree_drain(self, core), LLFREE_OK, "drain");
 	STRESS_EXPECT_RES(llfree_validate(self), LLFREE_OK, when);
+	if (llfree_free_frames(self) != llfree_frames(self))
+		print_allocated(self);
 	STRESS_CHECK(llfree_free_frames(self) == llfree_frames(self),
 		     "%s: %" PRIu64 " free of %" PRIu64, when, llfree_free_frames(self),
 		     llfree_frames(self));
@@ -432,6 +489,8 @@ static cycle_stats_t crash_cycle(uint64_t seed, uint64_t frames, uint8_t *mark)
 	STRESS_EXPECT_RES(llfree_validate(&self), LLFREE_OK, "validate after recovery");
 	cycle_stats_t st = account(&self, sh, frames, mark);
 	free_logged(&self, sh);
+	if (llfree_free_frames(&self) != frames)
+		print_ops(sh);
 	check_all_free(&self, "after freeing what the logs hold");
 	free(upper);
 	munmap(map, map_size);
@@ -526,6 +585,8 @@ static void check_refused_buffers(uint64_t seed, uint64_t frames)
 	void *lower = aligned_buffer(lower_size);
 	void *upper = aligned_buffer(upper_size);
 
+	printf("crash: refusals next; the library's log lines about them are expected\n");
+	fflush(stdout);
 	/* Never initialised: zeroes, then garbage. */
 	memset(lower, 0, lower_size);
 	expect_refused(lower, lower_size, frames, LLFREE_ERR_MAGIC, "RECOVER of a zeroed buffer");
