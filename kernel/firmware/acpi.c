@@ -248,9 +248,9 @@ enum acpi_error acpi_scan_bios(acpi_map_fn map, void *ctx, struct acpi_rsdp_loca
 		uint16_t segment;
 		memcpy(&segment, bda, sizeof(segment));
 		uint64_t ebda = (uint64_t)segment << 4;
-		/* A zero segment means no EBDA; the area must lie in conventional
-		 * memory below the ROM window to be one. */
-		if (ebda && ebda + ACPI_EBDA_SEARCH_LEN <= ACPI_BIOS_ROM_START &&
+		/* A zero segment means no EBDA; one outside conventional memory
+		 * is garbage and not searched. */
+		if (ebda && ebda + ACPI_EBDA_SEARCH_LEN <= ACPI_CONVENTIONAL_END &&
 		    rsdp_search(map, ctx, ebda, ebda + ACPI_EBDA_SEARCH_LEN, out))
 			return ACPI_OK;
 	}

@@ -174,6 +174,7 @@ enum acpi_error acpi_map_table(acpi_map_fn map, void *ctx, uint64_t phys,
 /* IA-PC BIOS areas searched for the RSDP (5.2.5.1). */
 #define ACPI_BDA_EBDA_SEGMENT 0x40eu /* BIOS data area word: EBDA segment */
 #define ACPI_EBDA_SEARCH_LEN 1024u
+#define ACPI_CONVENTIONAL_END 0xa0000u /* the EBDA lies below it */
 #define ACPI_BIOS_ROM_START 0xe0000u
 #define ACPI_BIOS_ROM_END 0x100000u  /* exclusive */
 #define ACPI_RSDP_ALIGN 16u

@@ -281,6 +281,32 @@ Test(acpi, table_length_below_header_or_absurd)
 	cr_assert_eq(acpi_find_table(&acpi, "HPET", 0, &h), ACPI_ERR_MAP);
 }
 
+/* A mapper whose memory changes under it: every mapping longer than a
+ * header sees the length field grown by 4 (firmware tables must be stable;
+ * a table that is not is refused, not read by its first length). */
+static const void *growing_map(void *ctx, uint64_t phys, size_t len)
+{
+	const void *p = fake_mem_map(ctx, phys, len);
+	if (p && len > sizeof(struct acpi_sdt_header) && phys == APIC_PHYS) {
+		struct acpi_sdt_header *h = (struct acpi_sdt_header *)p;
+		h->length += 4;
+	}
+	return p;
+}
+
+Test(acpi, table_length_changing_between_maps_is_refused)
+{
+	struct acpi_rsdp r;
+	put_standard_tables();
+	put_rsdt(&mem, RSDT_PHYS, standard32, 3);
+	build_rsdp(&r, 0, RSDT_PHYS, 0);
+	cr_assert_eq(acpi_init(&acpi, growing_map, &mem, &r, ACPI_RSDP_V1_SIZE), ACPI_OK);
+	cr_assert_eq(acpi.bad_tables, 1);
+	const struct acpi_sdt_header *h;
+	cr_assert_eq(acpi_find_table(&acpi, "APIC", 0, &h), ACPI_ERR_TABLE_LENGTH);
+	cr_assert_eq(acpi_find_table(&acpi, "HPET", 0, &h), ACPI_OK);
+}
+
 Test(acpi, root_entries_not_integral)
 {
 	struct acpi_rsdp r;
@@ -419,6 +445,17 @@ Test(acpi, bios_scan_searches_only_the_first_kib_of_the_ebda)
 	/* A segment of 0 means no EBDA: low memory is not searched. */
 	set_ebda(0);
 	put_rsdp_at(0x0, 0, RSDT_PHYS, 0);
+	cr_assert_eq(acpi_scan_bios(fake_mem_map, &mem, &loc), ACPI_ERR_NO_RSDP);
+}
+
+Test(acpi, bios_scan_ignores_an_ebda_outside_conventional_memory)
+{
+	struct acpi_rsdp_location loc;
+	put_rsdp_at(0xa0000, 0, RSDT_PHYS, 0);
+	set_ebda(0xa0000);
+	cr_assert_eq(acpi_scan_bios(fake_mem_map, &mem, &loc), ACPI_ERR_NO_RSDP);
+	put_rsdp_at(0x100000, 0, RSDT_PHYS, 0);
+	set_ebda(0xffff0); /* would run the search past 1 MiB */
 	cr_assert_eq(acpi_scan_bios(fake_mem_map, &mem, &loc), ACPI_ERR_NO_RSDP);
 }
 

@@ -206,6 +206,16 @@ Test(madt, qemu_255_cpus_all_xapic)
 		cr_assert_eq(info.cpus[i].apic_id, i);
 }
 
+Test(madt, qemu_256_cpus_id_255_needs_x2apic)
+{
+	qemu_many(256);
+	cr_assert_eq(parse(0), ACPI_OK);
+	cr_assert_eq(info.cpu_count, 256);
+	cr_assert_eq(info.max_apic_id, 255);
+	cr_assert(info.needs_x2apic, "id 255 is xAPIC broadcast: only x2APIC can address it");
+	cr_assert(info.cpus[255].x2apic_entry);
+}
+
 Test(madt, qemu_288_cpus_mixed_xapic_and_x2apic)
 {
 	qemu_many(288);
