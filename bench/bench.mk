@@ -15,13 +15,7 @@ BENCH_ARGS ?=
 $(BUILD)/llfree-bench: $(BENCH_HOST_OBJS) $(LLFREE_HOST_LIB)
 	$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^
 
-# Until llfree/llfree.mk provides the host library, the program and its test
-# cannot link: keep them out of `make all` / `make test` so that the rest of
-# the tree still builds. (Remove this guard once the library is in.)
-BENCH_LLFREE_READY := $(shell grep -l 'libllfree\.a' llfree/llfree.mk 2>/dev/null)
-ifneq ($(BENCH_LLFREE_READY),)
 ALL_TARGETS += $(BUILD)/llfree-bench
-endif
 
 # Run on this machine: log, then CSV and plots (tools/logparse.py, tools/plot.py).
 .PHONY: bench-host

@@ -1,21 +1,41 @@
 # tests/bench: the portable benchmarks on the host (fragment included by the top-level Makefile).
 #
-#   make test-bench   options, formatter, and a tiny run of every benchmark and allocator
+#   make test-bench   options, formatter, and a tiny run of every benchmark and
+#                     allocator (plain and ASan+UBSan), plus a freestanding
+#                     compile of what the kernel builds (no libc symbols)
 
 BENCH_TEST_SRCS := tests/bench/test_bench.c bench/host/env.c $(BENCH_KERNEL_SRCS)
-BENCH_TEST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(BENCH_TEST_SRCS))
 
-$(BUILD)/tests/test-bench: $(BENCH_TEST_OBJS) $(LLFREE_HOST_LIB)
+$(BUILD)/tests/test-bench: $(BENCH_TEST_SRCS:%.c=$(BUILD)/host/%.o) $(BUILD)/host/libllfree.a
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcriterion
 
-.PHONY: test-bench
-test-bench: $(BUILD)/tests/test-bench
-	$(BUILD)/tests/test-bench --jobs 1
+$(BUILD)/tests/test-bench-asan: $(BENCH_TEST_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libllfree.a
+	@mkdir -p $(@D)
+	$(SAN_CC) -fsanitize=address,undefined -pthread -o $@ $^ -lcriterion
 
-ifneq ($(BENCH_LLFREE_READY),)
+# The kernel compiles BENCH_KERNEL_SRCS without libc: only these may stay undefined.
+BENCH_FREESTANDING := -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(HOSTCC) -print-file-name=include) -mno-red-zone -mno-sse -mno-mmx \
+	-mno-80387 -mcmodel=kernel -fno-pic -Illfree/include -Ikernel -Ibench
+BENCH_ALLOWED_UNDEFINED := ^(llfree_|buddy_|balloc_|bench_|fmt_|memset$$|memcpy$$|memmove$$|memcmp$$|strlen$$|strcmp$$|strncmp$$)
+
+.PHONY: test-bench test-bench-freestanding
+test-bench-freestanding: $(BENCH_KERNEL_SRCS)
+	@mkdir -p $(BUILD)/bench-freestanding
+	@for src in $(BENCH_KERNEL_SRCS); do \
+	  obj=$(BUILD)/bench-freestanding/$$(basename $$src .c).o; \
+	  $(HOSTCC) $(BENCH_FREESTANDING) -c $$src -o $$obj || exit 1; \
+	  bad=$$(nm -u $$obj | awk '{print $$2}' | grep -Ev '$(BENCH_ALLOWED_UNDEFINED)'); \
+	  if [ -n "$$bad" ]; then echo "$$src needs symbols the kernel lacks: $$bad"; exit 1; fi; \
+	done
+	@echo "test-bench-freestanding: $(BENCH_KERNEL_SRCS) build without libc"
+
+test-bench: $(BUILD)/tests/test-bench $(BUILD)/tests/test-bench-asan test-bench-freestanding
+	$(BUILD)/tests/test-bench --jobs 1
+	$(BUILD)/tests/test-bench-asan --jobs 1
+
 TEST_TARGETS += test-bench
-endif
 
 help::
-	@echo "  test-bench     benchmark options, formatter, tiny runs of every benchmark (tests/bench/)"
+	@echo "  test-bench     benchmark options, formatter, tiny runs of every benchmark (plain, ASan), freestanding build"
