@@ -478,9 +478,12 @@ void buddy_drain(buddy_t *b, size_t core)
 {
 	if (core >= b->cores)
 		return;
+	struct buddy_core *cc = &b->core[core];
+	if (cache_count(&cc->cache[0]) == 0 && cache_count(&cc->cache[1]) == 0)
+		return; /* nothing cached: leave the zone lock alone */
 	bench_spin_lock(&b->lock);
 	for (unsigned cls = 0; cls < CACHE_CLASSES; cls++) {
-		struct buddy_cache *c = &b->core[core].cache[cls];
+		struct buddy_cache *c = &cc->cache[cls];
 		cache_return(b, c, class_order[cls], cache_count(c));
 	}
 	bench_spin_unlock(&b->lock);

@@ -525,6 +525,41 @@ Test(buddy, memory_in_other_caches_needs_drain)
 	ASSERT_VALID(b);
 }
 
+Test(buddy, set_cache_drains_and_applies)
+{
+	buddy_t *b = make(2, 1 << 16);
+	uint64_t f = get(b, 1, 0), h = get(b, 1, BUDDY_HUGE_ORDER);
+	cr_assert_eq(buddy_cache_count(b, 1, 0), 62);
+	ASSERT_OK(buddy_set_cache(b, 0, 4, 8));
+	cr_assert_eq(buddy_cache_count(b, 1, 0), 0, "order-0 caches drained");
+	cr_assert_eq(buddy_cache_count(b, 1, BUDDY_HUGE_ORDER), 1, "order-9 cache kept");
+	uint32_t batch, high;
+	buddy_cache_params(b, 0, &batch, &high);
+	cr_assert_eq(batch, 4);
+	cr_assert_eq(high, 8);
+	get(b, 0, 0);
+	cr_assert_eq(buddy_cache_count(b, 0, 0), 3, "refill of the new batch");
+	ASSERT_OK(buddy_set_cache(b, BUDDY_HUGE_ORDER, 0, 99));
+	buddy_cache_params(b, BUDDY_HUGE_ORDER, &batch, &high);
+	cr_assert_eq(batch, 0);
+	cr_assert_eq(high, 0, "off: high reads 0");
+	cr_assert_eq(buddy_cache_count(b, 1, BUDDY_HUGE_ORDER), 0);
+	put(b, 1, h, BUDDY_HUGE_ORDER);
+	cr_assert_eq(buddy_cache_count(b, 1, BUDDY_HUGE_ORDER), 0, "straight to the zone");
+	put(b, 0, f, 0);
+	ASSERT_VALID(b);
+}
+
+Test(buddy, metadata_size_counts_every_part)
+{
+	size_t one = buddy_metadata_size(1, 4);
+	cr_assert_eq(buddy_metadata_size(2, 4), one + 64, "one cache line per core");
+	cr_assert_eq(buddy_metadata_size(1, 8), one + 64, "16 bytes per frame");
+	cr_assert_eq(buddy_metadata_size(1, 1 << 18) - buddy_metadata_size(1, 0), (size_t)4 << 20,
+	             "4 MiB per GiB");
+	cr_assert_eq(buddy_metadata_size(1, (uint64_t)BUDDY_MAX_FRAMES + 1), SIZE_MAX);
+}
+
 /* --- validate ---------------------------------------------------------------- */
 
 /* White box: the per-frame array is the last frames * 16 bytes of the buffer
