@@ -1,0 +1,270 @@
+/*
+ * printf-style formatting and the console: one formatter (format()) serves
+ * both the console and string buffers through an output callback.
+ */
+#include "lib/printf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev/fbcon.h"
+#include "dev/uart.h"
+#include "lib/spinlock.h"
+
+struct sink {
+	void (*put)(struct sink *s, char c);
+	char *buf;
+	size_t size;
+	size_t len; /* characters produced, including those that did not fit */
+};
+
+struct spec {
+	bool left;  /* '-' */
+	bool zero;  /* '0' */
+	bool alt;   /* '#': 0x prefix for %x and %X */
+	int width;
+	int precision; /* -1: none */
+	int length;    /* 0 int, 1 long, 2 long long, 3 size_t */
+};
+
+static void emit(struct sink *s, char c)
+{
+	s->put(s, c);
+	s->len++;
+}
+
+static void pad(struct sink *s, char c, int n)
+{
+	while (n-- > 0)
+		emit(s, c);
+}
+
+static void emit_string(struct sink *s, const struct spec *sp, const char *str)
+{
+	if (!str)
+		str = "(null)";
+	int n = 0;
+	while (str[n] && (sp->precision < 0 || n < sp->precision))
+		n++;
+	if (!sp->left)
+		pad(s, ' ', sp->width - n);
+	for (int i = 0; i < n; i++)
+		emit(s, str[i]);
+	if (sp->left)
+		pad(s, ' ', sp->width - n);
+}
+
+static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, bool negative,
+			unsigned base, bool upper, const char *prefix)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+
+	int plen = 0;
+	while (prefix[plen])
+		plen++;
+	int total = n + plen + (negative ? 1 : 0);
+	if (!sp->left && !sp->zero)
+		pad(s, ' ', sp->width - total);
+	if (negative)
+		emit(s, '-');
+	for (int i = 0; i < plen; i++)
+		emit(s, prefix[i]);
+	if (!sp->left && sp->zero)
+		pad(s, '0', sp->width - total);
+	while (n)
+		emit(s, tmp[--n]);
+	if (sp->left)
+		pad(s, ' ', sp->width - total);
+}
+
+static uint64_t arg_unsigned(va_list *ap, int length)
+{
+	switch (length) {
+	case 0: return va_arg(*ap, unsigned int);
+	case 1: return va_arg(*ap, unsigned long);
+	case 2: return va_arg(*ap, unsigned long long);
+	default: return va_arg(*ap, size_t);
+	}
+}
+
+static int64_t arg_signed(va_list *ap, int length)
+{
+	switch (length) {
+	case 0: return va_arg(*ap, int);
+	case 1: return va_arg(*ap, long);
+	case 2: return va_arg(*ap, long long);
+	default: return (int64_t)va_arg(*ap, size_t);
+	}
+}
+
+/* Parses flags, width, precision and length after '%'; returns the conversion char. */
+static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
+{
+	*sp = (struct spec){ .precision = -1 };
+	for (;; f++) {
+		if (*f == '-')
+			sp->left = true;
+		else if (*f == '0')
+			sp->zero = true;
+		else if (*f == '#')
+			sp->alt = true;
+		else if (*f != ' ' && *f != '+')
+			break;
+	}
+	if (*f == '*') {
+		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) {
+			sp->left = true;
+			sp->width = -sp->width;
+		}
+		f++;
+	}
+	while (*f >= '0' && *f <= '9')
+		sp->width = sp->width * 10 + (*f++ - '0');
+	if (*f == '.') {
+		f++;
+		sp->precision = 0;
+		if (*f == '*') {
+			sp->precision = va_arg(*ap, int);
+			f++;
+		}
+		while (*f >= '0' && *f <= '9')
+			sp->precision = sp->precision * 10 + (*f++ - '0');
+	}
+	for (;; f++) {
+		if (*f == 'l')
+			sp->length++;
+		else if (*f == 'z')
+			sp->length = 3;
+		else if (*f != 'h')
+			break;
+	}
+	if (sp->length > 3)
+		sp->length = 2;
+	return f;
+}
+
+static void format(struct sink *s, const char *f, va_list ap0)
+{
+	va_list ap;
+	va_copy(ap, ap0);
+	for (; *f; f++) {
+		if (*f != '%') {
+			emit(s, *f);
+			continue;
+		}
+		struct spec sp;
+		f = parse_spec(f + 1, &sp, &ap);
+		switch (*f) {
+		case 'd':
+		case 'i': {
+			int64_t v = arg_signed(&ap, sp.length);
+			uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+			emit_number(s, &sp, mag, v < 0, 10, false, "");
+			break;
+		}
+		case 'u': emit_number(s, &sp, arg_unsigned(&ap, sp.length), false, 10, false, ""); break;
+		case 'x':
+		case 'X':
+			emit_number(s, &sp, arg_unsigned(&ap, sp.length), false, 16, *f == 'X',
+				    sp.alt ? "0x" : "");
+			break;
+		case 'p': {
+			struct spec p = { .zero = true, .width = 18, .precision = -1 };
+			emit_number(s, &p, (uint64_t)(uintptr_t)va_arg(ap, void *), false, 16, false, "0x");
+			break;
+		}
+		case 's': emit_string(s, &sp, va_arg(ap, const char *)); break;
+		case 'c': {
+			char c[2] = { (char)va_arg(ap, int), 0 };
+			sp.precision = 1;
+			emit_string(s, &sp, c);
+			break;
+		}
+		case '%': emit(s, '%'); break;
+		case '\0': f--; break; /* a lone '%' at the end */
+		default:
+			emit(s, '%');
+			emit(s, *f);
+		}
+	}
+	va_end(ap);
+}
+
+static void buffer_put(struct sink *s, char c)
+{
+	if (s->len + 1 < s->size)
+		s->buf[s->len] = c;
+}
+
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct sink s = { .put = buffer_put, .buf = buf, .size = size };
+	format(&s, fmt, ap);
+	if (size)
+		buf[s.len < size ? s.len : size - 1] = '\0';
+	return (int)s.len;
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* ---- console ---- */
+
+static struct spinlock console_lock = SPINLOCK_INIT;
+static volatile bool panic_mode;
+
+/* About a second of spinning under TCG, far more on hardware. */
+#define PANIC_LOCK_SPINS 50000000u
+
+static void console_put(struct sink *s, char c)
+{
+	(void)s;
+	uart_putc(c);
+	fbcon_putc(c);
+}
+
+static bool console_acquire(void)
+{
+	bool irq = interrupts_enabled();
+	cli();
+	if (!panic_mode) {
+		spin_lock(&console_lock);
+		return irq;
+	}
+	for (uint32_t i = 0; i < PANIC_LOCK_SPINS && !spin_trylock(&console_lock); i++)
+		cpu_pause();
+	return irq; /* in panic mode, print even without the lock */
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+	struct sink s = { .put = console_put };
+	bool irq = console_acquire();
+	format(&s, fmt, ap);
+	spin_unlock_irqrestore(&console_lock, irq);
+	return (int)s.len;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void console_panic_mode(void) { panic_mode = true; }

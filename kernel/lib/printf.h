@@ -1,0 +1,30 @@
+/*
+ * Formatted output to the console (COM1 and, where present, the framebuffer).
+ *
+ * Conversions: %d %i %u %x %X %p %s %c %%, length modifiers hh h l ll z,
+ * flags '-', '0' and '#' (0x prefix), field width (digits or '*'), precision for %s ('.N').
+ * kprintf holds the console lock for the whole call, so lines printed by
+ * different CPUs never interleave: print a machine-read line with ONE call.
+ */
+#ifndef KERNEL_LIB_PRINTF_H
+#define KERNEL_LIB_PRINTF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define KPRINTF_FORMAT(f, a) __attribute__((format(printf, f, a)))
+
+int kprintf(const char *fmt, ...) KPRINTF_FORMAT(1, 2);
+int kvprintf(const char *fmt, va_list ap);
+/* Like snprintf: always NUL-terminates (size > 0), returns the untruncated length. */
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) KPRINTF_FORMAT(3, 4);
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/*
+ * From now on the console lock is taken with a bounded wait: a CPU that dies
+ * while printing (a fault inside kprintf, a core stopped by panic) must not
+ * keep the panic message from coming out. Called by panic and the trap handler.
+ */
+void console_panic_mode(void);
+
+#endif

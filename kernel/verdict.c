@@ -1,0 +1,54 @@
+/*
+ * Run verdict and machine stop (see verdict.h).
+ * Reset: the 8042 keyboard controller's pulse-reset command (0xfe to port
+ * 0x64), then a triple fault as the fallback every x86 honours.
+ */
+#include "verdict.h"
+
+#include <stdatomic.h>
+
+#include "arch/cpu.h"
+#include "cmdline.h"
+#include "dev/debug_exit.h"
+#include "dev/uart.h"
+#include "lib/printf.h"
+
+#define KBC_STATUS 0x64
+#define KBC_STATUS_INPUT_FULL 0x02
+#define KBC_CMD_PULSE_RESET 0xfe
+
+static bool reboot_requested;
+KOPT_BOOL(reboot_requested, "reboot", "0",
+	  "after the verdict, reset the machine instead of halting (real hardware)");
+
+static atomic_flag verdict_given = ATOMIC_FLAG_INIT;
+
+static __attribute__((noreturn)) void machine_reset(void)
+{
+	for (int i = 0; i < 100000 && (inb(KBC_STATUS) & KBC_STATUS_INPUT_FULL); i++)
+		cpu_pause();
+	outb(KBC_STATUS, KBC_CMD_PULSE_RESET);
+	for (volatile int i = 0; i < 10000000; i++)
+		cpu_pause();
+	/* Triple fault: no IDT, then an exception. */
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} empty = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" ::"m"(empty));
+	cpu_halt_forever();
+}
+
+void kernel_exit(bool ok, const char *reason)
+{
+	cli();
+	if (atomic_flag_test_and_set(&verdict_given))
+		cpu_halt_forever();
+	kprintf("DONE status=%s reason=\"%s\"\n", ok ? "ok" : "fail", reason);
+	uart_flush(); /* QEMU would drop the last bytes still in the UART */
+	debug_exit(ok ? DEBUG_EXIT_OK : DEBUG_EXIT_FAIL);
+	/* Still running: not QEMU with isa-debug-exit. */
+	if (reboot_requested)
+		machine_reset();
+	cpu_halt_forever();
+}

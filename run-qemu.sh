@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# Boot llfree-kernel in QEMU (software emulation, TCG) and exit by its verdict.
+# Run ./run-qemu.sh --help for the options and exit codes.
+#
+# How the script is laid out, so that an option is added in three places:
+#   1. defaults            (variables, below)
+#   2. parse_options       (one case branch per option; help text in usage)
+#   3. qemu_command        (one block per feature, appending to the qemu array)
+set -uo pipefail
+
+readonly EXIT_OK=0 EXIT_KERNEL_FAIL=1 EXIT_TIMEOUT=2 EXIT_QEMU_ERROR=3 EXIT_USAGE=64
+# Values the kernel writes to isa-debug-exit (kernel/dev/debug_exit.h);
+# QEMU exits with (value << 1) | 1.
+readonly QEMU_STATUS_OK=33 QEMU_STATUS_FAIL=35
+# Trimmed module list (shared/design/kernel.md, Boot); the part_* modules the
+# EFI image loads at start are listed so that GRUB does not complain.
+readonly GRUB_MODULES="multiboot2 normal part_msdos part_gpt iso9660 all_video serial terminal \
+part_acorn part_amiga part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
+readonly OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT" || exit $EXIT_USAGE
+BUILD=${BUILD:-build}
+KERNEL_ELF=$BUILD/kernel.elf
+DEFAULT_ISO=$BUILD/llfree-kernel.iso
+
+# ---- 1. defaults ----
+smp=1
+mem=512M
+firmware=bios        # bios | uefi (the ISO path)
+boot=iso             # iso | kernel (PVH: qemu -kernel)
+iso=""               # --iso PATH: boot this image as is
+timeout_s=60
+log=""
+cpu=max
+machine=q35
+quiet=0
+build=1
+make_iso_out=""      # --make-iso PATH: only build an ISO
+qemu_extra=()        # --qemu-arg ARG
+kernel_args=()       # after --
+
+usage() {
+	cat <<USAGE
+usage: ./run-qemu.sh [OPTIONS] [-- KERNEL ARGS...]
+
+Boots build/llfree-kernel.iso (GRUB, BIOS by default) or, with --kernel,
+build/kernel.elf directly (PVH, about 0.2 s), in QEMU with TCG. Serial output
+goes to stdout and to the log. Builds what is missing first (make kernel iso).
+
+options:
+  --smp N            virtual CPUs (default $smp; TCG allows up to 255)
+  --mem SIZE         guest RAM, QEMU syntax: 512M, 5G (default $mem)
+  --uefi             boot the ISO with OVMF ($OVMF_CODE) instead of SeaBIOS
+  --kernel           fast path: qemu -kernel $KERNEL_ELF (PVH entry, no firmware)
+  --iso PATH         boot this ISO as it is (no kernel args possible)
+  --timeout SECONDS  stop QEMU after this long (default $timeout_s)
+  --log FILE         serial log (default $BUILD/logs/qemu-DATE-PID.log)
+  --cpu MODEL        QEMU CPU model (default $cpu; qemu64 lacks 1 GiB pages)
+  --machine TYPE     q35 or pc (default $machine)
+  --quiet            serial output to the log only
+  --no-build         do not run make first
+  --qemu-arg ARG     pass ARG to QEMU as is (repeatable)
+  --make-iso PATH    only build an ISO at PATH from $KERNEL_ELF, with the
+                     kernel args after -- in its grub.cfg, and exit
+  --help             this text
+  -- ARGS...         kernel command line (key=value ...; help=1 lists them).
+                     ISO boots get a per-run ISO with ARGS in grub.cfg.
+
+exit codes:
+  $EXIT_OK    the log's last verdict is DONE status=ok
+  $EXIT_KERNEL_FAIL    the kernel failed: DONE status=fail, or no DONE line at all
+       (a triple fault exits QEMU with status 0)
+  $EXIT_TIMEOUT    timeout: QEMU still running after --timeout seconds
+  $EXIT_QEMU_ERROR    QEMU (or the build, or missing packages) failed
+  $EXIT_USAGE   bad usage
+USAGE
+}
+
+die_usage() {
+	echo "run-qemu.sh: $*" >&2
+	echo "run-qemu.sh: see ./run-qemu.sh --help" >&2
+	exit $EXIT_USAGE
+}
+
+die_env() {
+	echo "run-qemu.sh: $*" >&2
+	exit $EXIT_QEMU_ERROR
+}
+
+# ---- 2. options ----
+parse_options() {
+	while (($#)); do
+		local opt=$1 val="" has_val=0
+		# --opt=value is the same as --opt value
+		if [[ $opt == --*=* ]]; then
+			val=${opt#*=}
+			opt=${opt%%=*}
+			has_val=1
+		elif (($# > 1)); then
+			val=$2
+		fi
+		local takes=1
+		case $opt in
+		--smp) smp=$val ;;
+		--mem) mem=$val ;;
+		--timeout) timeout_s=$val ;;
+		--log) log=$val ;;
+		--iso) iso=$val ;;
+		--cpu) cpu=$val ;;
+		--machine) machine=$val ;;
+		--qemu-arg) qemu_extra+=("$val") ;;
+		--make-iso) make_iso_out=$val ;;
+		--uefi) firmware=uefi; takes=0 ;;
+		--bios) firmware=bios; takes=0 ;;
+		--kernel) boot=kernel; takes=0 ;;
+		--quiet) quiet=1; takes=0 ;;
+		--no-build) build=0; takes=0 ;;
+		-h | --help) usage; exit $EXIT_OK ;;
+		--) shift; kernel_args=("$@"); return ;;
+		*) die_usage "unknown option '$1'" ;;
+		esac
+		if ((takes)); then
+			if ((!has_val)); then
+				(($# > 1)) || die_usage "$opt needs a value"
+				shift
+			fi
+		elif ((has_val)); then
+			die_usage "$opt takes no value"
+		fi
+		shift
+	done
+}
+
+validate_options() {
+	[[ $smp =~ ^[1-9][0-9]*$ ]] || die_usage "--smp wants a positive number, not '$smp'"
+	[[ $mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die_usage "--mem wants a size like 512M or 5G, not '$mem'"
+	[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die_usage "--timeout wants seconds, not '$timeout_s'"
+	[[ $machine == q35 || $machine == pc ]] || die_usage "--machine is q35 or pc, not '$machine'"
+	if [[ $boot == kernel && ( $firmware == uefi || -n $iso ) ]]; then
+		die_usage "--kernel boots without firmware: it excludes --uefi and --iso"
+	fi
+	if [[ -n $iso && ${#kernel_args[@]} -gt 0 ]]; then
+		die_usage "--iso PATH boots the image as is: kernel args need the built ISO"
+	fi
+	# The args go into grub.cfg: keep GRUB's quoting and variables out of them.
+	local a
+	for a in "${kernel_args[@]}"; do
+		[[ $a =~ ^[A-Za-z0-9_.,:=/+@%-]+$ ]] ||
+			die_usage "kernel arg '$a': use only letters, digits and _.,:=/+@%-"
+	done
+}
+
+# ---- building ----
+ensure_packages() {
+	tools/deps.sh build qemu || die_env "missing Debian packages (see above)"
+}
+
+run_make() {
+	((build)) || return 0
+	make -s --no-print-directory "$@" >&2 || die_env "make $* failed"
+}
+
+# make_iso OUT ARGS...: a hybrid BIOS+UEFI image with ARGS on the kernel line.
+make_iso() {
+	local out=$1
+	shift
+	[[ -f $KERNEL_ELF ]] || die_env "$KERNEL_ELF missing (make kernel)"
+	mkdir -p "$(dirname "$out")" "$BUILD"
+	local stage
+	stage=$(mktemp -d "$BUILD/iso-stage.XXXXXX") || die_env "mktemp failed"
+	mkdir -p "$stage/boot/grub"
+	cp "$KERNEL_ELF" "$stage/boot/kernel.elf"
+	local cfg
+	cfg=$(<boot/grub.cfg)
+	printf '%s\n' "${cfg//@CMDLINE@/$*}" >"$stage/boot/grub/grub.cfg"
+	if ! grub-mkrescue -o "$out" --install-modules="$GRUB_MODULES" --locales= --fonts= \
+		--themes= "$stage" >"$stage.log" 2>&1; then
+		cat "$stage.log" >&2
+		rm -rf "$stage" "$stage.log"
+		die_env "grub-mkrescue failed"
+	fi
+	rm -rf "$stage" "$stage.log"
+}
+
+# ---- 3. the QEMU command line ----
+qemu=()
+qemu_command() {
+	qemu=(qemu-system-x86_64
+		-machine "$machine" -accel tcg,thread=multi -cpu "$cpu"
+		-smp "$smp" -m "$mem"
+		-display none -monitor none -no-reboot
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+
+	# Serial: COM1 to stdout and the log, or the log only.
+	if ((quiet)); then
+		qemu+=(-chardev "file,id=com1,path=$log")
+	else
+		qemu+=(-chardev "stdio,id=com1,logfile=$log")
+	fi
+	qemu+=(-serial chardev:com1)
+
+	# What boots.
+	if [[ $boot == kernel ]]; then
+		qemu+=(-kernel "$KERNEL_ELF" -append "${kernel_args[*]}")
+	else
+		qemu+=(-cdrom "$boot_iso" -boot d)
+	fi
+
+	# Firmware for ISO boots: SeaBIOS is QEMU's default; OVMF needs its
+	# code and a writable copy of its variable store.
+	if [[ $firmware == uefi ]]; then
+		cp "$OVMF_VARS" "$run_dir/OVMF_VARS.fd" || die_env "cannot copy $OVMF_VARS"
+		qemu+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$run_dir/OVMF_VARS.fd")
+	fi
+
+	qemu+=("${qemu_extra[@]}")
+}
+
+# ---- the verdict ----
+# exit code from QEMU's status and the log's last DONE line
+verdict() {
+	local rc=$1 done_line
+	done_line=$(grep -a -o 'DONE status=[a-z]*.*' "$log" | tail -n 1 | tr -d '\r')
+	if ((rc == 124 || rc == 137)); then
+		echo "run-qemu.sh: TIMEOUT after ${timeout_s}s (log: $log)" >&2
+		return $EXIT_TIMEOUT
+	fi
+	if ((rc != QEMU_STATUS_OK && rc != QEMU_STATUS_FAIL && rc != 0)); then
+		echo "run-qemu.sh: QEMU failed with status $rc (log: $log)" >&2
+		return $EXIT_QEMU_ERROR
+	fi
+	if [[ -z $done_line ]]; then
+		echo "run-qemu.sh: FAIL: no DONE line; the kernel died (triple fault or reset?) (log: $log)" >&2
+		return $EXIT_KERNEL_FAIL
+	fi
+	if [[ $done_line == "DONE status=ok"* && $rc == "$QEMU_STATUS_OK" ]]; then
+		echo "run-qemu.sh: OK in ${SECONDS}s: $done_line (log: $log)" >&2
+		return $EXIT_OK
+	fi
+	echo "run-qemu.sh: FAIL: $done_line (QEMU status $rc, log: $log)" >&2
+	return $EXIT_KERNEL_FAIL
+}
+
+main() {
+	parse_options "$@"
+	validate_options
+	ensure_packages
+
+	if [[ -n $make_iso_out ]]; then
+		run_make kernel
+		make_iso "$make_iso_out" "${kernel_args[@]}"
+		exit $EXIT_OK
+	fi
+
+	mkdir -p "$BUILD/logs"
+	run_dir=$(mktemp -d "$BUILD/run.XXXXXX") || die_env "mktemp failed"
+	trap 'rm -rf "$run_dir"' EXIT
+	[[ -n $log ]] || log=$BUILD/logs/qemu-$(date +%Y%m%d-%H%M%S)-$$.log
+	mkdir -p "$(dirname "$log")"
+	: >"$log" || die_env "cannot write $log"
+
+	if [[ $boot == kernel ]]; then
+		run_make kernel
+		[[ -f $KERNEL_ELF ]] || die_env "$KERNEL_ELF missing"
+	elif [[ -n $iso ]]; then
+		[[ -f $iso ]] || die_usage "--iso $iso: no such file"
+		boot_iso=$iso
+	elif ((${#kernel_args[@]})); then
+		run_make kernel
+		boot_iso=$run_dir/llfree-kernel.iso
+		make_iso "$boot_iso" "${kernel_args[@]}"
+	else
+		run_make kernel iso
+		boot_iso=$DEFAULT_ISO
+		[[ -f $boot_iso ]] || die_env "$boot_iso missing"
+	fi
+
+	qemu_command
+	SECONDS=0
+	timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null
+	verdict $?
+}
+
+main "$@"

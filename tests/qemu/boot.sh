@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# QEMU boot tests (issue 2): every way the kernel boots, and the failure
+# paths a run must report. Each check runs ./run-qemu.sh, then greps the
+# serial log for the exact lines the kernel promises (shared/design/serial-log.md).
+#
+#   tests/qemu/boot.sh [NAME...]     all checks, or only those named
+#
+# Logs: $BUILD/tests/qemu/NAME.log. Exits 1 if any check failed.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+BUILD=${BUILD:-build}
+LOGS=$BUILD/tests/qemu
+mkdir -p "$LOGS"
+
+failed=()
+passed=0
+
+# run NAME EXPECTED_EXIT RUN-QEMU-ARGS...: boots, checks the exit code; the
+# log is then $log. Returns 1 (and records the failure) on a wrong exit code.
+run() {
+	local name=$1 want=$2
+	shift 2
+	log=$LOGS/$name.log
+	current=$name
+	local start=$SECONDS rc
+	./run-qemu.sh --quiet --no-build --log "$log" "$@" 2>"$LOGS/$name.stderr"
+	rc=$?
+	elapsed=$((SECONDS - start))
+	if ((rc != want)); then
+		fail "run-qemu.sh exited $rc, expected $want ($(tail -n 1 "$LOGS/$name.stderr"))"
+		return 1
+	fi
+}
+
+fail() {
+	echo "FAIL $current: $*"
+	echo "---- last lines of $log ----"
+	tail -n 25 "$log" | tr -d '\r' | sed 's/^/    /'
+	failed+=("$current")
+}
+
+# expect REGEX...: every extended regex matches a line of the log.
+expect() {
+	local re
+	for re in "$@"; do
+		if ! tr -d '\r' <"$log" | grep -aqE -- "$re"; then
+			fail "no line matching: $re"
+			return 1
+		fi
+	done
+}
+
+pass() {
+	echo "PASS $current (${elapsed}s)"
+	passed=$((passed + 1))
+}
+
+# MEM usable_bytes between LO and HI MiB.
+expect_usable_mib() {
+	local lo=$1 hi=$2 bytes
+	bytes=$(tr -d '\r' <"$log" | grep -aoE '^MEM usable_bytes=[0-9]+' | tail -n 1 | cut -d= -f2)
+	if [[ -z $bytes ]] || ((bytes < lo * 1048576 || bytes > hi * 1048576)); then
+		fail "MEM usable_bytes=${bytes:-none}, expected ${lo}..${hi} MiB"
+		return 1
+	fi
+}
+
+readonly OK_LINES=('^BOOT firmware=[a-z]+ loader="[^"]*" cmdline="[^"]*" version=[^ ]+$'
+	'^MEM usable_bytes=[0-9]+ ' '^DONE status=ok reason="boot complete"$')
+
+check_bios_smp1() {
+	run bios_smp1 0 --smp 1 && expect "${OK_LINES[@]}" '^BOOT firmware=bios loader="GRUB' &&
+		expect_usable_mib 480 512 && pass
+}
+
+# Also the per-run ISO that carries a kernel command line through grub.cfg.
+check_bios_smp4_args() {
+	run bios_smp4_args 0 --smp 4 -- reboot=0 && expect "${OK_LINES[@]}" \
+		'^BOOT firmware=bios .*cmdline="reboot=0"' && pass
+}
+
+check_uefi() {
+	run uefi 0 --uefi && expect "${OK_LINES[@]}" '^BOOT firmware=uefi loader="GRUB' &&
+		expect_usable_mib 400 512 && pass
+}
+
+check_pvh_512m() {
+	run pvh_512m 0 --kernel --mem 512M && expect "${OK_LINES[@]}" '^BOOT firmware=pvh ' &&
+		expect_usable_mib 480 512 && pass
+}
+
+# RAM above 4 GiB mapped and counted; qemu64 has no 1 GiB pages: 2 MiB path.
+check_pvh_5g_2m() {
+	run pvh_5g_2m 0 --kernel --mem 5G --cpu qemu64 && expect "${OK_LINES[@]}" \
+		'^paging: direct map 0\.\.0x1c0000000 .* 0 x 1 GiB, [0-9]+ x 2 MiB.*NX on' &&
+		expect_usable_mib 5000 5120 && pass
+}
+
+check_pvh_5g_1g() {
+	run pvh_5g_1g 0 --kernel --mem 5G --cpu max && expect "${OK_LINES[@]}" \
+		'^paging: direct map 0\.\.0x1c0000000 .* [1-9] x 1 GiB.*1 GiB pages available' &&
+		expect_usable_mib 5000 5120 && pass
+}
+
+check_bad_option() {
+	run bad_option 1 --kernel -- nosuchoption=1 &&
+		expect '^ERROR msg="unknown option .nosuchoption. on the kernel command line"$' \
+			'^valid kernel command line options' '^  pagefault=0\|1 ' '^  help=0\|1 ' \
+			'^DONE status=fail reason="bad kernel command line"$' && pass
+}
+
+check_bad_value() {
+	run bad_value 1 --kernel -- pagefault=maybe &&
+		expect '^ERROR msg="invalid command-line value .maybe. for option pagefault: expected 0\|1"$' \
+			'^  reboot=0\|1 ' '^DONE status=fail reason="bad kernel command line"$' && pass
+}
+
+check_help() {
+	run help 0 --kernel -- help=1 &&
+		expect '^valid kernel command line options' '^  pagefault=0\|1 ' \
+			'^DONE status=ok reason="help"$' && pass
+}
+
+check_pagefault() {
+	run pagefault 1 --kernel -- pagefault=1 &&
+		expect '^ERROR msg="#PF page fault" vector=14 error=0x0 rip=0xffffffff8[0-9a-f]{7} cr2=0x0000000000000008$' \
+			'^RIP=0xffffffff8[0-9a-f]{7} CS=0x0008 RFLAGS=0x[0-9a-f]{8} RSP=0x[0-9a-f]{16} SS=0x0010$' \
+			'^CR2=0x0000000000000008 CR3=0x[0-9a-f]{16} ERROR_CODE=0x0$' \
+			'^RAX=0x[0-9a-f]{16} RBX=0x[0-9a-f]{16} RCX=0x[0-9a-f]{16} RDX=0x[0-9a-f]{16}$' \
+			'^R13=0x[0-9a-f]{16} R14=0x[0-9a-f]{16} R15=0x[0-9a-f]{16}$' \
+			'^  #0  0xffffffff8[0-9a-f]{7}$' \
+			'^DONE status=fail reason="exception 14 #PF page fault"$' && pass
+}
+
+# The same sources built with clang (no cross toolchain either), booted.
+check_clang() {
+	current=clang log=$LOGS/clang-build.log
+	local start=$SECONDS
+	if ! make -s --no-print-directory BUILD="$BUILD/clang" KERNEL_CC="clang --target=x86_64-elf" \
+		"$BUILD/clang/kernel.elf" >"$log" 2>&1; then
+		elapsed=$((SECONDS - start))
+		fail "make KERNEL_CC=\"clang --target=x86_64-elf\" failed"
+		return
+	fi
+	KERNEL_ELF_BUILD=$BUILD
+	BUILD=$BUILD/clang run clang 1 --kernel -- pagefault=1
+	local rc=$?
+	BUILD=$KERNEL_ELF_BUILD
+	((rc == 0)) && expect '^BOOT firmware=pvh ' '^MEM usable_bytes=[0-9]+ ' '^RIP=0xffffffff8' \
+		'^DONE status=fail reason="exception 14 #PF page fault"$' && elapsed=$((SECONDS - start)) && pass
+}
+
+check_timeout() {
+	run timeout 2 --uefi --timeout 1 && pass
+}
+
+check_usage() {
+	current=usage log=/dev/null elapsed=0
+	local rc
+	./run-qemu.sh --no-such-flag >/dev/null 2>&1
+	rc=$?
+	((rc == 64)) || { fail "unknown flag: exit $rc, expected 64"; return; }
+	./run-qemu.sh --kernel --uefi >/dev/null 2>&1
+	rc=$?
+	((rc == 64)) || { fail "--kernel --uefi: exit $rc, expected 64"; return; }
+	./run-qemu.sh --help | grep -q -- '--smp N' || { fail "--help lacks --smp"; return; }
+	pass
+}
+
+ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value help pagefault bios_smp1
+	bios_smp4_args uefi timeout clang)
+for name in "${@:-${ALL[@]}}"; do
+	if ! declare -F "check_$name" >/dev/null; then
+		echo "boot.sh: no check '$name' (have: ${ALL[*]})" >&2
+		exit 2
+	fi
+	"check_$name"
+done
+
+echo "qemu boot tests: $passed passed, ${#failed[@]} failed${failed:+ (${failed[*]})}"
+((${#failed[@]} == 0))
