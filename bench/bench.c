@@ -611,6 +611,10 @@ static bool make_plan(const struct bench_env *env, const struct bench_opts *o, s
 		if (p->cores[i] > p->max_cores)
 			p->max_cores = p->cores[i];
 	}
+	if (env->tsc_hz == 0 || !env->ticks || !env->run || !env->alloc || !env->free) {
+		print_kv_line(env, "ERROR", NULL, "bench_env incomplete: tsc_hz, ticks, run, alloc, free");
+		return false;
+	}
 	if (p->ncores == 0 || p->frames == 0) {
 		print_kv_line(env, "ERROR", NULL, "nothing to run: no cores or no frames");
 		return false;

@@ -8,6 +8,12 @@
  * `ALLOC`, `WARN`, `ERROR` lines, all logfmt (shared/design/serial-log.md).
  * Times are per-operation averages of whole loops in ns; min/avg/max over
  * the cores. repeat reports the alloc+free pair in get_* (put_* are 0).
+ *
+ * Only the code inside `run` executes on the other cores; print, alloc, free
+ * and result are called by the caller of bench_main alone, outside timed
+ * regions (a real UART is slow). The allocators manage frame numbers and
+ * never touch the frames, so `frames` needs no memory behind it; the
+ * metadata and frame arrays (8 bytes per frame) come from `alloc`.
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H

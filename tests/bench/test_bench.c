@@ -491,3 +491,15 @@ Test(run, one_tree_two_cores, .timeout = 60)
 	cr_assert_eq(count_tag("ERROR"), 0);
 	clear_output();
 }
+
+Test(run, incomplete_env_is_refused)
+{
+	struct bench_env env = test_env(FRAMES);
+	struct bench_opts o;
+	bench_opts_default(&o);
+	env.tsc_hz = 0;
+	cr_assert_eq(bench_main(&env, &o), 1);
+	cr_assert_eq(nout, 1);
+	cr_assert(strstr(out[0], "ERROR msg=\"bench_env incomplete"), "%s", out[0]);
+	clear_output();
+}
