@@ -30,6 +30,9 @@ bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic);
 /* AP: enable its own local APIC in the BSP's mode. */
 void apic_init_ap(void);
 
+/* This CPU's APIC id from CPUID (leaf 0BH x2APIC id, else leaf 1 EBX[31:24]); usable before apic_init_bsp. */
+uint32_t apic_id_from_cpuid(void);
+
 enum apic_mode apic_mode(void);
 const char *apic_mode_name(void);
 /* This CPU's APIC id (8 bits in xAPIC mode, 32 in x2APIC mode). */

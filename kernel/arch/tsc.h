@@ -31,10 +31,16 @@ static inline uint64_t tsc_begin(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* RDTSCP is optional (CPUID 80000001H:EDX[27]; QEMU's qemu64 model lacks it). */
+extern bool tsc_has_rdtscp;
+
 static inline uint64_t tsc_end(void)
 {
 	uint32_t lo, hi, aux;
-	__asm__ volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
+	if (tsc_has_rdtscp)
+		__asm__ volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
+	else
+		__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
 	return ((uint64_t)hi << 32) | lo;
 }
 
