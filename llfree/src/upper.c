@@ -226,6 +226,16 @@ static bool sync_reservation(const llfree_t *self, struct llfree_reservation *re
 	return true;
 }
 
+/* Allocate in tree with frames already taken from its count; give them back on failure. */
+static llfree_result_t get_in_tree(const llfree_t *self, size_t tree, uint64_t row,
+				   unsigned order, uint64_t *frame)
+{
+	if (lower_get(self, tree, row, order, frame) == LLFREE_OK)
+		return LLFREE_OK;
+	tree_give_back(self, tree, 1u << order);
+	return LLFREE_ERR_MEMORY;
+}
+
 static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, unsigned order,
 					    unsigned kind, uint64_t *frame)
 {
@@ -235,13 +245,12 @@ static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, u
 		reservation_t seen;
 		if (res_update(res, res_dec, &take, &seen)) {
 			size_t tree = res_tree(seen);
-			if (lower_get(self, tree, res_row(seen), order, frame) == LLFREE_OK) {
+			if (get_in_tree(self, tree, res_row(seen), order, frame) == LLFREE_OK) {
 				/* Best effort: the next search starts where this one ended. */
 				res_change_t hint = { .tree = tree, .row = *frame / BITFIELD_ROW_BITS };
 				res_update(res, res_set_row, &hint, &seen);
 				return LLFREE_OK;
 			}
-			tree_give_back(self, tree, take.frames);
 			/* The tree has the count but no aligned run of this order: move on. */
 		} else if (res_present(seen) && sync_reservation(self, res, seen)) {
 			continue;
@@ -252,8 +261,30 @@ static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, u
 	return LLFREE_ERR_MEMORY;
 }
 
-/* Last resort: take the count of any tree directly, reserved or not. */
-static llfree_result_t steal(const llfree_t *self, size_t core, unsigned order, uint64_t *frame)
+/*
+ * Near out of memory, part 1: take the count from another reservation, which
+ * keeps it (design 2). Unlike a drain, this cannot be undone by the other
+ * core reserving its tree again at once.
+ */
+static llfree_result_t steal_from_reservations(const llfree_t *self, size_t core,
+					       unsigned order, uint64_t *frame)
+{
+	res_change_t take = { .frames = 1u << order };
+	size_t reservations = self->cores * LLFREE_KINDS;
+	for (size_t i = 1; i <= reservations; i++) {
+		struct llfree_reservation *res =
+			&self->reservations[(core * LLFREE_KINDS + i) % reservations];
+		reservation_t seen;
+		if (res_update(res, res_dec, &take, &seen) &&
+		    get_in_tree(self, res_tree(seen), res_row(seen), order, frame) == LLFREE_OK)
+			return LLFREE_OK;
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Near out of memory, part 2 (after a drain): take the count of any tree, reserved or not. */
+static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsigned order,
+					uint64_t *frame)
 {
 	uint32_t frames = 1u << order;
 	size_t start = core_start_tree(self, core);
@@ -261,12 +292,10 @@ static llfree_result_t steal(const llfree_t *self, size_t core, unsigned order, 
 		size_t tree = near_tree(self, start, i);
 		tree_change_t change = tree_frames(self, tree, frames);
 		tree_t seen;
-		if (tree_free(tree_load(&self->tree_entries[tree])) < frames ||
-		    !tree_update(&self->tree_entries[tree], tree_dec, &change, &seen))
-			continue;
-		if (lower_get(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) == LLFREE_OK)
+		if (tree_free(tree_load(&self->tree_entries[tree])) >= frames &&
+		    tree_update(&self->tree_entries[tree], tree_dec, &change, &seen) &&
+		    get_in_tree(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
-		tree_give_back(self, tree, frames);
 	}
 	return LLFREE_ERR_MEMORY;
 }
@@ -276,11 +305,13 @@ llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, uns
 {
 	/* Bounded: a true out-of-memory returns after GET_ROUNDS scans (mistake 12). */
 	for (unsigned round = 0; round < GET_ROUNDS; round++) {
-		if (get_from_reservation(self, core, order, kind, frame) == LLFREE_OK)
+		if (get_from_reservation(self, core, order, kind, frame) == LLFREE_OK ||
+		    steal_from_reservations(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
+		/* Counts split between reservations and entries come together by a drain. */
 		for (size_t c = 0; c < self->cores; c++)
 			upper_drain(self, c);
-		if (steal(self, core, order, frame) == LLFREE_OK)
+		if (steal_from_trees(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 	}
 	return LLFREE_ERR_MEMORY;
