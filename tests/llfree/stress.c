@@ -61,6 +61,10 @@ struct ctx {
 };
 
 static long scale_pct = 100;
+/* Operations of the running case, all threads (printed: a case that did nothing shows). */
+static _Atomic uint64_t case_ops;
+/* Gets that said MEMORY with plenty free and then succeeded on a retry (design 2 allows it). */
+static _Atomic uint64_t case_spurious;
 static uint64_t case_ms = 2500;
 
 /* ---- case scaffolding ----------------------------------------------------- */
@@ -74,6 +78,8 @@ static void ctx_setup(ctx_t *ctx, uint64_t seed, unsigned threads, uint64_t fram
 	ctx->rounds = rounds * (uint64_t)scale_pct / 100u;
 	if (ctx->rounds == 0)
 		ctx->rounds = 1;
+	/* One time bound for the whole case, however many runs it makes. */
+	ctx->deadline = stress_now_ms() + case_ms;
 	ctx->max_order = LLFREE_MAX_ORDER;
 	ctx->hold_cap = LLFREE_TREE_FRAMES + 256;
 	stress_alloc_init(&ctx->alloc, threads, frames);
@@ -98,13 +104,15 @@ static void ctx_run(ctx_t *ctx, void (*body)(worker_t *))
 {
 	pthread_t tid[MAX_THREADS];
 	ctx->body = body;
-	ctx->deadline = stress_now_ms() + case_ms;
 	pthread_barrier_init(&ctx->barrier, NULL, ctx->threads);
 	for (unsigned i = 0; i < ctx->threads; i++)
 		STRESS_CHECK(pthread_create(&tid[i], NULL, worker_main, &ctx->w[i]) == 0,
 			     "pthread_create failed");
-	for (unsigned i = 0; i < ctx->threads; i++)
+	for (unsigned i = 0; i < ctx->threads; i++) {
 		pthread_join(tid[i], NULL);
+		atomic_fetch_add(&case_ops, ctx->w[i].ops);
+		ctx->w[i].ops = 0;
+	}
 	pthread_barrier_destroy(&ctx->barrier);
 }
 
@@ -238,6 +246,8 @@ static llfree_result_t worker_get(worker_t *w, unsigned order, llfree_kind_t kin
 		res = stress_get(&ctx->alloc, &ctx->own, w->id, w->core, order, kind, &w->rng, blk);
 		if (!must)
 			break;
+		if (i > 0 && res == LLFREE_OK)
+			atomic_fetch_add(&case_spurious, 1);
 	}
 	w->ops++;
 	if (res == LLFREE_OK)
@@ -502,6 +512,7 @@ typedef struct race {
 	unsigned order;
 	_Atomic unsigned ok;
 	_Atomic unsigned refused;
+	bool stop; /* set by thread 0 before a round, read by all after the barrier */
 } race_t;
 
 static race_t race;
@@ -520,10 +531,13 @@ static void body_get_at_race(worker_t *w)
 		if (w->id == 0) {
 			race.frame = frame;
 			race.order = order;
+			race.stop = stress_now_ms() >= ctx->deadline;
 			atomic_store(&race.ok, 0);
 			atomic_store(&race.refused, 0);
 		}
 		pthread_barrier_wait(&ctx->barrier);
+		if (race.stop)
+			break;
 		llfree_kind_t kind = random_kind(&w->rng);
 		llfree_result_t res = llfree_get_at(self, w->core, frame, order, kind);
 		if (res == LLFREE_OK) {
@@ -565,12 +579,22 @@ static void body_double_free_race(worker_t *w)
 					  LLFREE_OK, "double free race: get");
 			race.frame = frame;
 			race.order = order;
+			race.stop = stress_now_ms() >= ctx->deadline;
 			atomic_store(&race.ok, 0);
 			atomic_store(&race.refused, 0);
 		}
 		pthread_barrier_wait(&ctx->barrier);
+		if (race.stop) {
+			/* Thread 0 got the block for a round that does not run. */
+			if (w->id == 0)
+				STRESS_EXPECT_RES(llfree_put(self, 0, race.frame, race.order,
+							     LLFREE_KIND_MOVABLE),
+						  LLFREE_OK, "double free race: put of the last block");
+			break;
+		}
 		llfree_result_t res =
 			llfree_put(self, w->core, race.frame, race.order, LLFREE_KIND_MOVABLE);
+		w->ops++;
 		if (res == LLFREE_OK)
 			atomic_fetch_add(&race.ok, 1);
 		else if (res == LLFREE_ERR_DOUBLE_FREE)
@@ -634,7 +658,7 @@ static void case_until_empty(uint64_t seed)
 static void case_mix(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 4, 24ull * LLFREE_TREE_FRAMES, 40000);
+	ctx_setup(&ctx, seed, 4, 24ull * LLFREE_TREE_FRAMES, 400000);
 	ctx.max_order = 6;
 	ctx_run(&ctx, body_mix);
 	ctx_finish(&ctx);
@@ -643,7 +667,7 @@ static void case_mix(uint64_t seed)
 static void case_orders(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 4, odd_frames(32), 400);
+	ctx_setup(&ctx, seed, 4, odd_frames(32), 4000);
 	ctx_run(&ctx, body_orders);
 	ctx_finish(&ctx);
 }
@@ -651,8 +675,8 @@ static void case_orders(uint64_t seed)
 static void case_huge(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 6, odd_frames(5), 1);
-	for (unsigned pass = 0; pass < 3; pass++) {
+	ctx_setup(&ctx, seed, 6, odd_frames(5), 30);
+	for (unsigned pass = 0; pass < ctx.rounds && stress_now_ms() < ctx.deadline; pass++) {
 		ctx_run(&ctx, body_huge_until_empty);
 		uint64_t areas = ctx.own.frames / LLFREE_AREA_FRAMES;
 		uint64_t got = ctx_held_frames(&ctx);
@@ -670,7 +694,7 @@ static void case_huge(uint64_t seed)
 static void case_producer_consumer(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 8, odd_frames(16), 20000);
+	ctx_setup(&ctx, seed, 8, odd_frames(16), 200000);
 	for (unsigned i = 0; i < MAX_THREADS / 2; i++) {
 		pthread_mutex_init(&rings[i].lock, NULL);
 		pthread_cond_init(&rings[i].cond, NULL);
@@ -688,7 +712,7 @@ static void case_producer_consumer(uint64_t seed)
 static void case_cross_free(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 6, odd_frames(24), 30000);
+	ctx_setup(&ctx, seed, 6, odd_frames(24), 300000);
 	ctx.cross = true;
 	ctx.max_order = LLFREE_HUGE_ORDER;
 	ctx_run(&ctx, body_mix);
@@ -699,7 +723,7 @@ static void case_cross_free(uint64_t seed)
 static void case_small_memory(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 8, 3ull * LLFREE_TREE_FRAMES + 5 * LLFREE_AREA_FRAMES + 11, 20000);
+	ctx_setup(&ctx, seed, 8, 3ull * LLFREE_TREE_FRAMES + 5 * LLFREE_AREA_FRAMES + 11, 200000);
 	run_until_empty(&ctx, 2);
 	ctx.max_order = 6;
 	ctx.hold_cap = ctx.own.frames / 6; /* together more than there is: MEMORY happens */
@@ -710,10 +734,24 @@ static void case_small_memory(uint64_t seed)
 	ctx_finish(&ctx);
 }
 
+/* All cores in one tree (design 6 "less memory than cores x tree size"). */
+static void case_one_tree(uint64_t seed)
+{
+	ctx_t ctx;
+	ctx_setup(&ctx, seed, 4, LLFREE_TREE_FRAMES, 200000);
+	ctx.max_order = 6;
+	ctx.hold_cap = 256; /* together half the tree: every get must succeed */
+	ctx_run(&ctx, body_mix);
+	ctx_check_counts(&ctx, "one tree mix");
+	ctx_run(&ctx, body_put_all);
+	run_until_empty(&ctx, 1);
+	ctx_finish(&ctx);
+}
+
 static void case_drain(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 6, odd_frames(12), 30000);
+	ctx_setup(&ctx, seed, 6, odd_frames(12), 300000);
 	ctx.drain = true;
 	ctx.max_order = 8;
 	ctx_run(&ctx, body_mix);
@@ -726,7 +764,7 @@ static void case_drain(uint64_t seed)
 static void case_all_kinds(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 8, odd_frames(20), 30000);
+	ctx_setup(&ctx, seed, 8, odd_frames(20), 300000);
 	ctx.any_kind = true;
 	ctx.cross = true;
 	ctx.drain = true;
@@ -738,7 +776,7 @@ static void case_all_kinds(uint64_t seed)
 static void case_get_at_race(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 4, odd_frames(4), 600);
+	ctx_setup(&ctx, seed, 4, odd_frames(4), 3000);
 	ctx_run(&ctx, body_get_at_race);
 	ctx_finish(&ctx);
 }
@@ -746,7 +784,7 @@ static void case_get_at_race(uint64_t seed)
 static void case_double_free_race(uint64_t seed)
 {
 	ctx_t ctx;
-	ctx_setup(&ctx, seed, 4, odd_frames(4), 600);
+	ctx_setup(&ctx, seed, 4, odd_frames(4), 3000);
 	ctx_run(&ctx, body_double_free_race);
 	ctx_finish(&ctx);
 }
@@ -762,6 +800,7 @@ static const struct stress_case {
 	{"producer_consumer", case_producer_consumer},
 	{"cross_free", case_cross_free},
 	{"small_memory", case_small_memory},
+	{"one_tree", case_one_tree},
 	{"drain", case_drain},
 	{"all_kinds", case_all_kinds},
 	{"get_at_race", case_get_at_race},
@@ -792,8 +831,14 @@ int main(int argc, char **argv)
 		stress_set_case(cases[i].name, seed);
 		printf("stress %-18s seed=0x%016" PRIx64 " ... ", cases[i].name, seed);
 		fflush(stdout);
+		atomic_store(&case_ops, 0);
+		atomic_store(&case_spurious, 0);
 		cases[i].run(seed ^ name_hash(cases[i].name));
-		printf("ok (%" PRIu64 " ms)\n", stress_now_ms() - start);
+		printf("ok (%" PRIu64 " ops, %" PRIu64 " ms", atomic_load(&case_ops),
+		       stress_now_ms() - start);
+		if (atomic_load(&case_spurious))
+			printf(", %" PRIu64 " spurious MEMORY retried", atomic_load(&case_spurious));
+		printf(")\n");
 		ran++;
 	}
 	if (ran == 0) {
