@@ -235,8 +235,10 @@ static void *mixed_worker(void *arg)
 			w->held[i] = w->held[--w->n];
 			if (!give_back(w, e))
 				break;
-		} else {
+		} else if (p < 99) {
 			exchange(w, r);
+		} else {
+			buddy_drain(s->b, w->core); /* while the others allocate and free */
 		}
 	}
 	while (w->n > 0)
