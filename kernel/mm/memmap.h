@@ -72,4 +72,8 @@ const char *memmap_type_name(enum memmap_type type);
 /* The lowest LOW page above page 0 (for the AP trampoline), or 0 if none. */
 uint64_t memmap_low_page(const struct memmap *map);
 
+/* Kernel only (memmap_print.c, via kprintf): the log lines for people. */
+void memmap_print_firmware(const struct boot_mmap_entry *entries, size_t count);
+void memmap_print(const struct memmap *map);
+
 #endif

@@ -306,6 +306,17 @@ Test(multiboot2, long_strings_cut_and_terminated)
 	cr_assert_eq(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
 	cr_assert_eq(strlen(bi.loader), BOOT_LOADER_MAX - 1);
 
+	/* one more than fits: cut */
+	memset(longline, 0, sizeof(longline));
+	memset(longline, 'e', BOOT_CMDLINE_MAX);
+	begin();
+	tag_string(MB2_TAG_CMDLINE, longline);
+	tag_small_mmap();
+	finish();
+	cr_assert_eq(parse(), MB2_OK);
+	cr_assert(bi.cmdline_truncated);
+	cr_assert_eq(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
+
 	/* exactly fitting is not truncated */
 	memset(longline, 0, sizeof(longline));
 	memset(longline, 'd', BOOT_CMDLINE_MAX - 1);
@@ -353,7 +364,8 @@ Test(multiboot2, rsdp_new_preferred_in_either_order)
 Test(multiboot2, rsdp_old_only)
 {
 	begin();
-	size_t at = tag_rsdp(MB2_TAG_ACPI_OLD, 0, 20, 'o');
+	/* tag 14 is ACPI 1.0 whatever the copy's revision byte claims */
+	size_t at = tag_rsdp(MB2_TAG_ACPI_OLD, 2, 20, 'o');
 	tag_small_mmap();
 	finish();
 	cr_assert_eq(parse(), MB2_OK);
@@ -469,7 +481,7 @@ Test(multiboot2, module_malformed)
 	cr_assert_eq(parse(), MB2_ERR_TAG);
 
 	begin();
-	uint32_t only_start = 0x400000;
+	uint32_t only_start = 0; /* the padding after it reads as mod_end 0 */
 	tag(MB2_TAG_MODULE, &only_start, 4);
 	tag_small_mmap();
 	finish();
@@ -605,6 +617,19 @@ Test(multiboot2, mmap_bad_entry_size)
 		finish();
 		cr_assert_eq(parse(), MB2_ERR_MMAP, "entry_size %u", bad[i]);
 		cr_assert_eq(bi.error_offset, at);
+	}
+}
+
+/* A whole number of entries of a size that is no multiple of 8. */
+Test(multiboot2, mmap_entry_size_not_multiple_of_8)
+{
+	static const struct entry e[] = {{0x100000, 0x100000, 1}, {0x200000, 0x100000, 1}};
+	uint32_t bad[] = {28, 36, 44};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		begin();
+		tag_mmap(bad[i], e, 2);
+		finish();
+		cr_assert_eq(parse(), MB2_ERR_MMAP, "entry_size %u", bad[i]);
 	}
 }
 
