@@ -119,10 +119,15 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	}
 
 	/*
-	 * ---- Later steps go here (SMP engineer) ----
-	 * ACPI tables (boot.rsdp), TSC calibration and timers, APs (trampoline
-	 * page: memmap_low_page(); CR3: paging_root_phys()), LLFree over the
-	 * USABLE ranges, tests, benchmarks.
+	 * ==== Later steps go here (SMP engineer takes over this file) ====
+	 * 9.  ACPI: RSDP from boot.rsdp (multiboot2 tag 15/14, PVH rsdp_paddr),
+	 *     MADT, FADT, HPET; map their MMIO with paging_map_mmio().
+	 * 10. Timers: TSC calibration (before starting APs), then the ENV line.
+	 * 11. APs: trampoline page from memmap_low_page(&memmap), CR3 from
+	 *     paging_root_phys(); each AP calls gdt_load_this_cpu(index),
+	 *     idt_load_this_cpu(); set panic_stop_others once APs run.
+	 * 12. LLFree over the USABLE ranges of `memmap`; the MEM line with its keys.
+	 * 13. Tests and benchmarks (TEST / RESULT lines).
 	 */
 
 	kernel_exit(true, "boot complete");
