@@ -4,14 +4,12 @@
 LLFREE_UNIT_SRCS := $(wildcard tests/llfree/unit_*.c)
 LLFREE_UNIT_ASAN_OBJS := $(LLFREE_UNIT_SRCS:%.c=$(BUILD)/asan/%.o)
 LLFREE_UNIT_COV_OBJS  := $(LLFREE_UNIT_SRCS:%.c=$(BUILD)/cov/%.o)
-# White-box tests reach the levels' headers.
+# White-box tests reach the levels' headers (the cov objects are linked by
+# coverage-llfree in llfree-stress.mk).
 $(LLFREE_UNIT_ASAN_OBJS) $(LLFREE_UNIT_COV_OBJS): HOST_INCLUDES += -Illfree/src
 
 $(BUILD)/llfree-unit: $(LLFREE_UNIT_ASAN_OBJS) $(BUILD)/asan/libllfree.a
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) -o $@ $^ -lcriterion
-
-$(BUILD)/llfree-unit-cov: $(LLFREE_UNIT_COV_OBJS) $(BUILD)/cov/libllfree.a
-	$(HOSTCC) --coverage $(HOST_LDFLAGS) -o $@ $^ -lcriterion
 
 # Geometry 5 (32 areas per tree, the paper's 64 MiB trees): library and tests rebuilt.
 LLFREE_GEOM5_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE \
@@ -28,15 +26,8 @@ test-llfree-unit: $(BUILD)/llfree-unit $(BUILD)/llfree-unit-geom5
 	$(BUILD)/llfree-unit --jobs 2
 	$(BUILD)/llfree-unit-geom5 --jobs 2
 
-# Line coverage of llfree/ by the unit tests (gcovr).
-llfree-coverage: $(BUILD)/llfree-unit-cov
-	find $(BUILD)/cov/llfree -name '*.gcda' -delete
-	$(BUILD)/llfree-unit-cov --jobs 2
-	gcovr --root . --filter 'llfree/' --object-directory $(BUILD)/cov $(BUILD)/cov
-
 TEST_TARGETS += test-llfree-unit
-.PHONY: test-llfree-unit llfree-coverage
+.PHONY: test-llfree-unit
 
 help::
 	@echo "  test-llfree-unit      LLFree unit tests (ASan+UBSan, and 32 areas per tree)"
-	@echo "  llfree-coverage       line coverage of llfree/ by the unit tests (gcovr)"
