@@ -559,8 +559,9 @@ static void body_get_at_race(worker_t *w)
 				     frame, order, atomic_load(&race.ok), atomic_load(&race.refused));
 			STRESS_EXPECT_RES(llfree_validate(self), LLFREE_OK, "validate after get_at race");
 		}
-		worker_put_all(w);
+		/* validate needs a quiescent state: nobody frees before it is done. */
 		pthread_barrier_wait(&ctx->barrier);
+		worker_put_all(w);
 	}
 }
 
