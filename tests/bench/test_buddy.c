@@ -584,6 +584,47 @@ Test(buddy, validate_detects_corruption)
 	cr_assert_str_eq(buddy_validate_error(b), "list prev link broken");
 }
 
+/* The state byte (bench/buddy.c): state << 4 | order. */
+#define INFO_INNER 0x00
+#define INFO_ALLOCATED(o) (0x10 | (o))
+#define INFO_ZONE(o) (0x20 | (o))
+#define INFO_CACHED(o) (0x30 | (o))
+
+Test(buddy, validate_names_each_broken_invariant)
+{
+	static const struct {
+		uint32_t frame;
+		uint8_t info;
+		const char *error;
+	} cases[] = {
+		{0, INFO_INNER, "frame outside every block"},
+		{0, INFO_ZONE(0), "free buddies not merged"},
+		{1, INFO_ZONE(1), "block not aligned to its order"},
+		{4, INFO_CACHED(2), "cached block of an uncached order"},
+		{2, INFO_ALLOCATED(1), "list member has the wrong state or order"},
+	};
+	const uint64_t n = 1024;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buddy_t *b = make_zone_only(1, n);
+		cr_assert_eq(get(b, 0, 0), 0); /* 0 allocated; 1 (o0), 2 (o1), 4 (o2) ... free */
+		ASSERT_VALID(b);
+		uint8_t *info = (uint8_t *)buf + buf_size - n * 16 + cases[i].frame * 16 + 8;
+		*info = cases[i].info;
+		cr_assert_not(buddy_validate(b), "case %zu", i);
+		cr_assert_str_eq(buddy_validate_error(b), cases[i].error, "case %zu", i);
+	}
+
+	/* 1000 frames: 960 heads an order-5 block; as order 6 it would pass the
+	 * end (its buddy 896 allocated, so that is the first thing wrong). */
+	buddy_t *b = make_zone_only(1, 1000);
+	cr_assert_eq(get(b, 0, 6), 896);
+	uint8_t *info = (uint8_t *)buf + buf_size - 1000 * 16 + 960 * 16 + 8;
+	cr_assert_eq(*info, INFO_ZONE(5));
+	*info = INFO_ZONE(6);
+	cr_assert_not(buddy_validate(b));
+	cr_assert_str_eq(buddy_validate_error(b), "block past the last frame");
+}
+
 Test(buddy, strerror_names_every_result)
 {
 	for (int r = BUDDY_OK; r <= BUDDY_ERR_WRONG_ORDER; r++)
