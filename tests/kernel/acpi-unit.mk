@@ -5,6 +5,7 @@
 ACPI_UNIT_SRCS  := kernel/firmware/acpi.c kernel/firmware/madt.c kernel/firmware/fadt.c \
                    kernel/firmware/hpet.c kernel/firmware/nfit.c
 ACPI_UNIT_TESTS := tests/kernel/test_acpi.c tests/kernel/test_madt.c tests/kernel/test_nfit.c \
+                   tests/kernel/test_acpi_qemu.c \
                    tests/kernel/acpi_builder.c
 
 ACPI_UNIT_BIN      := $(BUILD)/host/tests/kernel/test_acpi_unit
