@@ -50,14 +50,14 @@ test-llfree-crash: $(LLCRASH_HOST)
 
 TEST_TARGETS += test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash
 
-# Coverage: the unit tests (tests/llfree/unit_*.c, one Criterion binary)
-# and these tests against the gcov flavour of the library; gcovr reports
-# line coverage of llfree/src. Counters are reset first, so the figure is
-# this run's alone.
+# Coverage: the unit tests (tests/llfree/unit_*.c, one Criterion binary;
+# llfree-unit.mk gives their objects -Illfree/src) and these tests, all
+# against the gcov flavour of the library; gcovr reports line coverage of
+# llfree/src. Counters are reset first, so the figure is this run's alone.
 LLCOV_UNIT_SRCS := $(wildcard tests/llfree/unit_*.c)
-LLCOV_UNIT      := $(BUILD)/cov/tests/llfree/unit
-LLCOV_STRESS    := $(BUILD)/cov/tests/llfree/stress
-LLCOV_CRASH     := $(BUILD)/cov/tests/llfree/crash
+LLCOV_UNIT   := $(BUILD)/cov/tests/llfree/unit
+LLCOV_STRESS := $(BUILD)/cov/tests/llfree/stress
+LLCOV_CRASH  := $(BUILD)/cov/tests/llfree/crash
 
 $(LLCOV_UNIT): $(patsubst %.c,$(BUILD)/cov/%.o,$(LLCOV_UNIT_SRCS)) $(BUILD)/cov/libllfree.a
 	$(HOSTCC) --coverage $(HOST_LDFLAGS) $^ -lcriterion -o $@
@@ -66,9 +66,9 @@ $(LLCOV_STRESS): $(patsubst %.c,$(BUILD)/cov/%.o,$(LLSTRESS_SRCS)) $(BUILD)/cov/
 $(LLCOV_CRASH): $(patsubst %.c,$(BUILD)/cov/%.o,$(LLCRASH_SRCS)) $(BUILD)/cov/libllfree.a
 	$(HOSTCC) --coverage $(HOST_LDFLAGS) $^ -o $@
 
-coverage-llfree: $(if $(LLCOV_UNIT_SRCS),$(LLCOV_UNIT)) $(LLCOV_STRESS) $(LLCOV_CRASH)
+coverage-llfree: $(LLCOV_UNIT) $(LLCOV_STRESS) $(LLCOV_CRASH)
 	@find $(BUILD)/cov/llfree $(BUILD)/cov/tests/llfree -name '*.gcda' -delete 2>/dev/null; true
-	$(if $(LLCOV_UNIT_SRCS),$(LLCOV_UNIT) -j1 --short-filename,@echo "no tests/llfree/unit_*.c yet")
+	$(LLCOV_UNIT) -j1 --short-filename
 	LLFREE_STRESS_SCALE=20 LLFREE_STRESS_MS=1000 $(LLCOV_STRESS)
 	LLFREE_CRASH_CYCLES=10 $(LLCOV_CRASH)
 	gcovr --root . --filter 'llfree/src/' --object-directory $(BUILD)/cov $(BUILD)/cov

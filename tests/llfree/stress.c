@@ -52,6 +52,7 @@ struct ctx {
 	bool drain;        /* mix cases: drain reservations now and then */
 	bool cross;        /* mix cases: hand blocks to other threads via the pool */
 	bool any_kind;     /* mix cases: random kind per get */
+	bool get_at;       /* mix cases: now and then get_at of a random block */
 	pthread_barrier_t barrier;
 	void (*body)(worker_t *);
 	/* Blocks in transit between threads (cross-core frees). */
@@ -260,6 +261,33 @@ static llfree_result_t worker_get(worker_t *w, unsigned order, llfree_kind_t kin
 	return res;
 }
 
+/*
+ * get_at of a random block while others get and put: IN_USE is fine, but
+ * success on a frame another thread holds is caught by the ownership map,
+ * and the count must come from wherever the tree's count is (entry or some
+ * core's reservation).
+ */
+static void worker_get_at_random(worker_t *w)
+{
+	ctx_t *ctx = w->ctx;
+	unsigned order = random_order(&w->rng, 6);
+	uint64_t frame = stress_rng_below(&w->rng, ctx->own.frames >> order) << order;
+	if (w->held.frames + (1ull << order) > ctx->hold_cap)
+		return;
+	llfree_kind_t kind = random_kind(&w->rng);
+	llfree_result_t res = llfree_get_at(&ctx->alloc.llfree, w->core, frame, order, kind);
+	w->ops++;
+	if (res == LLFREE_ERR_IN_USE)
+		return;
+	if (res != LLFREE_OK)
+		stress_fail("thread %u core %zu: get_at %" PRIu64 " order %u: %s", w->id, w->core,
+			    frame, order, llfree_strerror(res));
+	stress_block_t blk = {.frame = frame, .sig = stress_rng_next(&w->rng) | 1u,
+			      .order = (uint8_t)order, .kind = (uint8_t)kind};
+	stress_owner_claim(&ctx->own, w->id, &blk);
+	stress_held_push(&w->held, blk);
+}
+
 static void worker_put_index(worker_t *w, size_t i)
 {
 	stress_block_t blk = stress_held_take(&w->held, i);
@@ -391,6 +419,10 @@ static void body_mix(worker_t *w)
 			/* Mostly our own core; the library drains others itself on OOM. */
 			size_t core = p < 6 ? w->core : (size_t)stress_rng_below(&w->rng, ctx->threads);
 			STRESS_EXPECT_RES(llfree_drain(&ctx->alloc.llfree, core), LLFREE_OK, "drain");
+			continue;
+		}
+		if (ctx->get_at && p >= 980) {
+			worker_get_at_random(w);
 			continue;
 		}
 		if (ctx->cross && p < 150) {
@@ -622,6 +654,59 @@ static void body_double_free_race(worker_t *w)
 	}
 }
 
+/*
+ * All threads free 4 KiB pieces of one huge area at once, so that they
+ * split it together (design 2: "concurrent splitters must cooperate").
+ * Thread t frees every threads-th piece of a random order <= 3, the first
+ * one right after the barrier.
+ */
+static void body_split_race(worker_t *w)
+{
+	ctx_t *ctx = w->ctx;
+	llfree_t *self = &ctx->alloc.llfree;
+	stress_rng_t shared = stress_rng_for(ctx->seed, 3000);
+	for (uint64_t r = 0; r < ctx->rounds; r++) {
+		unsigned piece = (unsigned)stress_rng_below(&shared, 4);
+		if (w->id == 0) {
+			uint64_t frame;
+			STRESS_EXPECT_RES(llfree_get(self, 0, LLFREE_HUGE_ORDER, LLFREE_KIND_HUGE,
+						     &frame),
+					  LLFREE_OK, "split race: huge get");
+			race.frame = frame;
+			race.stop = stress_now_ms() >= ctx->deadline;
+		}
+		pthread_barrier_wait(&ctx->barrier);
+		if (race.stop) {
+			if (w->id == 0)
+				STRESS_EXPECT_RES(llfree_put(self, 0, race.frame, LLFREE_HUGE_ORDER,
+							     LLFREE_KIND_HUGE),
+						  LLFREE_OK, "split race: put of the last area");
+			break;
+		}
+		uint64_t n = LLFREE_AREA_FRAMES >> piece;
+		for (uint64_t i = w->id; i < n; i += ctx->threads) {
+			uint64_t f = race.frame + (i << piece);
+			llfree_result_t res = llfree_put(self, w->core, f, piece, LLFREE_KIND_HUGE);
+			w->ops++;
+			if (res != LLFREE_OK)
+				stress_fail("thread %u: split race: put %" PRIu64 " order %u of huge "
+					    "area %" PRIu64 ": %s",
+					    w->id, f, piece, race.frame, llfree_strerror(res));
+		}
+		pthread_barrier_wait(&ctx->barrier);
+		if (w->id == 0) {
+			STRESS_CHECK(llfree_is_free(self, race.frame, LLFREE_HUGE_ORDER),
+				     "split race: area %" PRIu64 " not entirely free after every "
+				     "piece was freed", race.frame);
+			STRESS_EXPECT_RES(llfree_validate(self), LLFREE_OK, "validate after split race");
+			STRESS_CHECK(llfree_free_frames(self) == ctx->own.frames,
+				     "split race: %" PRIu64 " free, want %" PRIu64,
+				     llfree_free_frames(self), ctx->own.frames);
+		}
+		pthread_barrier_wait(&ctx->barrier);
+	}
+}
+
 /* ---- cases ---------------------------------------------------------------- */
 
 /* Odd sizes: a partial tree and a partial area at the end (design 5.10). */
@@ -769,6 +854,7 @@ static void case_all_kinds(uint64_t seed)
 	ctx.any_kind = true;
 	ctx.cross = true;
 	ctx.drain = true;
+	ctx.get_at = true;
 	ctx.hold_cap = 2 * LLFREE_TREE_FRAMES; /* tight: big orders may see MEMORY */
 	ctx_run(&ctx, body_mix);
 	ctx_finish(&ctx);
@@ -790,6 +876,14 @@ static void case_double_free_race(uint64_t seed)
 	ctx_finish(&ctx);
 }
 
+static void case_split_race(uint64_t seed)
+{
+	ctx_t ctx;
+	ctx_setup(&ctx, seed, 4, odd_frames(2), 3000);
+	ctx_run(&ctx, body_split_race);
+	ctx_finish(&ctx);
+}
+
 static const struct stress_case {
 	const char *name;
 	void (*run)(uint64_t seed);
@@ -806,6 +900,7 @@ static const struct stress_case {
 	{"all_kinds", case_all_kinds},
 	{"get_at_race", case_get_at_race},
 	{"double_free_race", case_double_free_race},
+	{"split_race", case_split_race},
 };
 
 static uint64_t name_hash(const char *s)
