@@ -31,7 +31,7 @@ static void frag_fill(struct run *r, unsigned core)
 }
 
 /* Core 0, all others waiting: counts, entirely free areas and compaction moves. */
-static void frag_measure(struct run *r, struct frag_round *out)
+void frag_measure(struct run *r, struct frag_round *out)
 {
 	uint64_t frames = r->alloc->frames;
 	uint64_t areas = (frames + LLFREE_AREA_FRAMES - 1) / LLFREE_AREA_FRAMES;

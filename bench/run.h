@@ -99,5 +99,7 @@ void repeat_core(unsigned core, void *arg);
 void rand_core(unsigned core, void *arg);
 void frag_core(unsigned core, void *arg);
 bool frag_check(struct run *r);
+/* Core 0 between rounds: counts of the frames the cores hold (lo..lo+live each). */
+void frag_measure(struct run *r, struct frag_round *out);
 
 #endif

@@ -14,6 +14,7 @@
 #include "fmt.h"
 #include "host/env.h"
 #include "options.h"
+#include "run.h"
 
 /* ---- options ---- */
 
@@ -501,5 +502,49 @@ Test(run, incomplete_env_is_refused)
 	cr_assert_eq(bench_main(&env, &o), 1);
 	cr_assert_eq(nout, 1);
 	cr_assert(strstr(out[0], "ERROR msg=\"bench_env incomplete"), "%s", out[0]);
+	clear_output();
+}
+
+/*
+ * frag's counts on a known state: 4 areas holding 512, 300, 10 and 0
+ * allocated frames. Keeping the ceil(822/512) = 2 fullest areas, 10 frames
+ * must move; one area is entirely free.
+ */
+Test(frag, measure_counts_moves_and_free_areas)
+{
+	struct bench_env env = test_env(4 * 512);
+	struct balloc alloc;
+	cr_assert_null(balloc_init(&alloc, BALLOC_LIST, &env, 2, 4 * 512));
+	static uint64_t slots[822];
+	static uint16_t area_count[5];
+	static uint64_t histogram[513];
+	struct core_stat stats[2] = { { .lo = 0, .live = 512 + 150 }, { .lo = 662, .live = 160 } };
+	unsigned n = 0;
+	for (unsigned i = 0; i < 512; i++)
+		slots[n++] = i;
+	for (unsigned i = 0; i < 300; i++)
+		slots[n++] = 512 + 511 - i;
+	for (unsigned i = 0; i < 10; i++)
+		slots[n++] = 1024 + 7 * i;
+	cr_assert_eq(n, 822);
+	slots[700] = NO_FRAME; /* an empty slot (failed re-allocation) is not counted... */
+	slots[821] = NO_FRAME; /* ...so: 512, 299, 9, 0 */
+	struct run r = { .env = &env, .alloc = &alloc, .cores = 2, .slots = slots, .stats = stats,
+			 .area_count = area_count, .histogram = histogram };
+	struct frag_round out;
+	frag_measure(&r, &out);
+	cr_assert_eq(out.allocated, 820);
+	cr_assert_eq(out.moves, 9, "keep areas with 512 and 299: %lu", (unsigned long)out.moves);
+	cr_assert_eq(out.free_areas, 1);
+	cr_assert_eq(out.free_frames, 4 * 512, "the list allocator itself holds nothing");
+
+	/* A third whole area is kept once A exceeds 1024: all frames stay. */
+	stats[0].live = 0;
+	stats[1] = (struct core_stat){ .lo = 0, .live = 512 };
+	frag_measure(&r, &out);
+	cr_assert_eq(out.allocated, 512);
+	cr_assert_eq(out.moves, 0);
+	cr_assert_eq(out.free_areas, 3);
+	balloc_fini(&alloc);
 	clear_output();
 }
