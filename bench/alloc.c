@@ -4,9 +4,8 @@
  */
 #include "alloc.h"
 
-#include <stdatomic.h>
-
 #include "bench.h"
+#include "list.h"
 
 static const char *const kind_names[BALLOC_KINDS] = {
 	[BALLOC_LLFREE] = "llfree",
@@ -30,119 +29,6 @@ bool balloc_supports(enum balloc_kind k, unsigned order)
 		return order == 0;
 	}
 }
-
-static void relax(const struct bench_env *env)
-{
-	if (env->relax)
-		env->relax();
-	else
-		__builtin_ia32_pause();
-}
-
-/* ---- strawman: one global free list of 4 KiB frames under one spinlock ---- */
-
-#define LIST_END UINT64_MAX
-#define LIST_ALLOCATED (UINT64_MAX - 1)
-
-enum list_result { LIST_OK, LIST_ERR_MEMORY, LIST_ERR_ORDER, LIST_ERR_RANGE, LIST_ERR_DOUBLE_FREE };
-
-struct list_alloc {
-	_Alignas(64) atomic_bool locked;
-	_Alignas(64) uint64_t head;
-	uint64_t nfree;
-	uint64_t next[]; /* per frame: next free frame, LIST_END, or LIST_ALLOCATED */
-};
-
-static size_t list_size(uint64_t frames)
-{
-	return sizeof(struct list_alloc) + (size_t)frames * sizeof(uint64_t);
-}
-
-static void list_init(struct list_alloc *l, uint64_t frames)
-{
-	atomic_init(&l->locked, false);
-	for (uint64_t i = 0; i < frames; i++)
-		l->next[i] = i + 1 < frames ? i + 1 : LIST_END;
-	l->head = 0;
-	l->nfree = frames;
-}
-
-static void list_lock(struct balloc *a)
-{
-	struct list_alloc *l = a->u.list;
-	while (atomic_exchange_explicit(&l->locked, true, memory_order_acquire))
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			relax(a->env);
-}
-
-static void list_unlock(struct balloc *a)
-{
-	atomic_store_explicit(&a->u.list->locked, false, memory_order_release);
-}
-
-static int list_get(struct balloc *a, unsigned order, uint64_t *frame)
-{
-	struct list_alloc *l = a->u.list;
-	if (order != 0)
-		return LIST_ERR_ORDER;
-	list_lock(a);
-	uint64_t f = l->head;
-	if (f != LIST_END) {
-		l->head = l->next[f];
-		l->next[f] = LIST_ALLOCATED;
-		l->nfree--;
-	}
-	list_unlock(a);
-	if (f == LIST_END)
-		return LIST_ERR_MEMORY;
-	*frame = f;
-	return LIST_OK;
-}
-
-static int list_put(struct balloc *a, uint64_t frame, unsigned order)
-{
-	struct list_alloc *l = a->u.list;
-	if (order != 0)
-		return LIST_ERR_ORDER;
-	if (frame >= a->frames)
-		return LIST_ERR_RANGE;
-	int res = LIST_OK;
-	list_lock(a);
-	if (l->next[frame] != LIST_ALLOCATED) {
-		res = LIST_ERR_DOUBLE_FREE;
-	} else {
-		l->next[frame] = l->head;
-		l->head = frame;
-		l->nfree++;
-	}
-	list_unlock(a);
-	return res;
-}
-
-static uint64_t list_free_huge(struct balloc *a)
-{
-	uint64_t huge = 0;
-	for (uint64_t area = 0; area + LLFREE_AREA_FRAMES <= a->frames; area += LLFREE_AREA_FRAMES) {
-		uint64_t i = 0;
-		while (i < LLFREE_AREA_FRAMES && a->u.list->next[area + i] != LIST_ALLOCATED)
-			i++;
-		huge += i == LLFREE_AREA_FRAMES;
-	}
-	return huge;
-}
-
-static const char *list_validate(struct balloc *a)
-{
-	struct list_alloc *l = a->u.list;
-	uint64_t n = 0;
-	for (uint64_t f = l->head; f != LIST_END; f = l->next[f]) {
-		if (f >= a->frames || l->next[f] == LIST_ALLOCATED || ++n > a->frames)
-			return "list: broken free list";
-	}
-	return n == l->nfree ? NULL : "list: free count differs from the list length";
-}
-
-/* ---- common ---- */
 
 static llfree_kind_t llfree_kind_for(unsigned order)
 {
@@ -189,10 +75,9 @@ static const char *init_buddy(struct balloc *a)
 
 static const char *init_list(struct balloc *a)
 {
-	if (!take_buffer(a, 0, list_size(a->frames)))
+	if (!take_buffer(a, 0, list_metadata_size(a->frames)))
 		return "list: no memory for metadata";
-	a->u.list = a->meta[0];
-	list_init(a->u.list, a->frames);
+	a->u.list = list_init(a->meta[0], a->frames, a->env->relax);
 	return NULL;
 }
 
@@ -237,7 +122,7 @@ int balloc_get(struct balloc *a, unsigned core, unsigned order, uint64_t *frame)
 	case BALLOC_BUDDY:
 		return (int)buddy_get(a->u.buddy, core, order, frame);
 	default:
-		return list_get(a, order, frame);
+		return list_get(a->u.list, order, frame);
 	}
 }
 
@@ -249,7 +134,7 @@ int balloc_put(struct balloc *a, unsigned core, uint64_t frame, unsigned order)
 	case BALLOC_BUDDY:
 		return (int)buddy_put(a->u.buddy, core, frame, order);
 	default:
-		return list_put(a, frame, order);
+		return list_put(a->u.list, frame, order);
 	}
 }
 
@@ -281,20 +166,13 @@ bool balloc_oom(const struct balloc *a, int err)
 
 const char *balloc_strerror(const struct balloc *a, int err)
 {
-	static const char *const list_errors[] = {
-		[LIST_OK] = "ok",
-		[LIST_ERR_MEMORY] = "no free frame",
-		[LIST_ERR_ORDER] = "list supports order 0 only",
-		[LIST_ERR_RANGE] = "frame out of range",
-		[LIST_ERR_DOUBLE_FREE] = "double free",
-	};
 	switch (a->kind) {
 	case BALLOC_LLFREE:
 		return llfree_strerror((llfree_result_t)err);
 	case BALLOC_BUDDY:
 		return buddy_strerror((buddy_result_t)err);
 	default:
-		return err >= 0 && err <= LIST_ERR_DOUBLE_FREE ? list_errors[err] : "?";
+		return list_strerror(err);
 	}
 }
 
@@ -306,7 +184,7 @@ uint64_t balloc_free_frames(struct balloc *a)
 	case BALLOC_BUDDY:
 		return buddy_free_frames(a->u.buddy);
 	default:
-		return a->u.list->nfree;
+		return list_free_frames(a->u.list);
 	}
 }
 
@@ -318,7 +196,7 @@ uint64_t balloc_free_huge(struct balloc *a)
 	case BALLOC_BUDDY:
 		return buddy_free_huge(a->u.buddy);
 	default:
-		return list_free_huge(a);
+		return list_free_huge(a->u.list);
 	}
 }
 
@@ -337,6 +215,6 @@ const char *balloc_validate(struct balloc *a)
 	case BALLOC_BUDDY:
 		return buddy_validate(a->u.buddy) ? NULL : "buddy: validation failed";
 	default:
-		return list_validate(a);
+		return list_validate(a->u.list);
 	}
 }
