@@ -85,6 +85,10 @@ static void apic_enable_this_cpu(void)
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_VECTOR_SPURIOUS);
 }
 
+/* Legacy 8259 PICs: masked, so that nothing reaches the BSP through LINT0 (ExtINT). */
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xA1
+
 bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic)
 {
 	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
@@ -104,6 +108,8 @@ bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic)
 		xapic = (volatile uint32_t *)paging_map_mmio(phys, 4096);
 		mode = APIC_MODE_XAPIC;
 	}
+	outb(PIC1_DATA, 0xFF);
+	outb(PIC2_DATA, 0xFF);
 	apic_enable_this_cpu();
 	return true;
 }

@@ -42,6 +42,7 @@ static uint64_t bsp_cr4;
 static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 {
 	gdt_load_this_cpu(cpu->index);
+	percpu_load(cpu); /* reloading the segment registers cleared the GS base */
 	idt_load_this_cpu();
 	if (read_cr4() != bsp_cr4)
 		write_cr4(bsp_cr4); /* bits the trampoline could not set before long mode */

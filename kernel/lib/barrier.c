@@ -1,7 +1,38 @@
-/* Spinning barrier with a phase counter (see barrier.h). */
+/*
+ * Sleeping barrier and wait (see barrier.h).
+ *
+ * No lost wake-up: the waiter tests the word with interrupts off and then
+ * runs `sti; hlt`. STI enables interrupts only after the next instruction
+ * (Intel SDM Vol. 2B, STI), so an IPI sent after the test ends the HLT
+ * instead of being taken before it.
+ */
 #include "lib/barrier.h"
 
+#include <stdbool.h>
+
+#include "arch/apic.h"
 #include "arch/cpu.h"
+#include "arch/percpu.h"
+
+void wake_cpu(unsigned index)
+{
+	struct percpu *cpu = percpu_get(index);
+	if (cpu && cpu != this_cpu())
+		apic_send_fixed(cpu->apic_id, APIC_VECTOR_WAKE);
+}
+
+void wait_while_equal(_Atomic unsigned *word, unsigned old)
+{
+	bool irq_on = interrupts_enabled();
+	for (;;) {
+		cli();
+		if (atomic_load_explicit(word, memory_order_acquire) != old)
+			break;
+		__asm__ volatile("sti; hlt" ::: "memory");
+	}
+	if (irq_on)
+		sti();
+}
 
 void barrier_init(struct barrier *b, unsigned total)
 {
@@ -13,12 +44,13 @@ void barrier_init(struct barrier *b, unsigned total)
 void barrier_wait(struct barrier *b)
 {
 	unsigned phase = atomic_load_explicit(&b->phase, memory_order_acquire);
-	if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 == b->total) {
-		/* Reset before releasing: nobody can arrive for the next phase yet. */
-		atomic_store_explicit(&b->arrived, 0, memory_order_relaxed);
-		atomic_fetch_add_explicit(&b->phase, 1, memory_order_release);
+	if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 != b->total) {
+		wait_while_equal(&b->phase, phase);
 		return;
 	}
-	while (atomic_load_explicit(&b->phase, memory_order_acquire) == phase)
-		cpu_pause();
+	/* Last one: reset before releasing, nobody can arrive for the next phase yet. */
+	atomic_store_explicit(&b->arrived, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&b->phase, 1, memory_order_release);
+	for (unsigned i = 0; i < b->total; i++)
+		wake_cpu(i);
 }

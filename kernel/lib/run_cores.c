@@ -2,10 +2,8 @@
  * run_cores: jobs for all CPUs, the idle loop of APs, and stopping every
  * other CPU when one panics (see run_cores.h).
  *
- * Lost wake-ups are impossible: an AP checks for work with interrupts off
- * and then runs `sti; hlt`; STI delays interrupts by one instruction
- * (Intel SDM Vol. 2B, STI), so a wake IPI that arrives after the check ends
- * the HLT instead of being taken before it.
+ * Every wait but the BSP's bounded check-in wait sleeps in HLT (see
+ * lib/barrier.c for why no wake-up is lost).
  */
 #include "lib/run_cores.h"
 
@@ -15,6 +13,7 @@
 #include "arch/cpu.h"
 #include "arch/idt.h"
 #include "arch/tsc.h"
+#include "lib/barrier.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 
@@ -30,7 +29,8 @@ static struct {
 	_Atomic uint64_t ticket;
 	_Atomic unsigned checked_in;
 	_Atomic unsigned finished;
-	_Atomic uint64_t go;      /* generation allowed to start */
+	unsigned cores;
+	struct barrier start;     /* all participants, then everybody begins */
 } job;
 
 static uint64_t generation;
@@ -39,6 +39,12 @@ static void wake_handler(struct trap_frame *frame)
 {
 	(void)frame;
 	apic_eoi();
+}
+
+/* Spurious interrupts (SDM 11.9) need no EOI. */
+static void spurious_handler(struct trap_frame *frame)
+{
+	(void)frame;
 }
 
 static void stop_handler(struct trap_frame *frame)
@@ -68,16 +74,19 @@ void run_cores_init(void)
 {
 	idt_set_handler(APIC_VECTOR_WAKE, wake_handler);
 	idt_set_handler(APIC_VECTOR_STOP, stop_handler);
+	idt_set_handler(APIC_VECTOR_SPURIOUS, spurious_handler);
 	panic_stop_others = stop_other_cpus;
+	/* From here the BSP takes IPIs too: wake-ups, and the stop of a panic elsewhere. */
+	sti();
 }
 
-static void run_job(unsigned core, uint64_t gen)
+static void run_job(unsigned core)
 {
 	atomic_fetch_add_explicit(&job.checked_in, 1, memory_order_acq_rel);
-	while (atomic_load_explicit(&job.go, memory_order_acquire) != gen)
-		cpu_pause();
+	barrier_wait(&job.start);
 	job.fn(core, job.arg);
-	atomic_fetch_add_explicit(&job.finished, 1, memory_order_release);
+	if (atomic_fetch_add_explicit(&job.finished, 1, memory_order_acq_rel) + 1 == job.cores - 1)
+		wake_cpu(0);
 }
 
 void run_cores_ap_loop(struct percpu *cpu)
@@ -94,16 +103,18 @@ void run_cores_ap_loop(struct percpu *cpu)
 		}
 		seen = gen;
 		sti(); /* the stop IPI must reach a working core */
-		run_job(cpu->index, gen);
+		run_job(cpu->index);
 	}
 }
 
-static void wait_count(_Atomic unsigned *count, unsigned want, uint64_t timeout_us, const char *what)
+/* Only the BSP spins, and only while the others wake up: bounded, names the laggards. */
+static void wait_checked_in(unsigned want)
 {
-	uint64_t deadline = timeout_us ? tsc_begin() + tsc_us_to_ticks(timeout_us) : 0;
-	while (atomic_load_explicit(count, memory_order_acquire) != want) {
-		if (deadline && tsc_begin() > deadline)
-			panic("run_cores: only %u of %u cores %s", atomic_load(count), want, what);
+	uint64_t deadline = tsc_begin() + tsc_us_to_ticks(CHECKIN_TIMEOUT_US);
+	while (atomic_load_explicit(&job.checked_in, memory_order_acquire) != want) {
+		if (tsc_begin() > deadline)
+			panic("run_cores: only %u of %u APs checked in within %llu us", atomic_load(&job.checked_in),
+			      want, (unsigned long long)CHECKIN_TIMEOUT_US);
 		cpu_pause();
 	}
 }
@@ -118,14 +129,17 @@ void run_cores(unsigned cores, core_fn fn, void *arg)
 	generation++;
 	job.fn = fn;
 	job.arg = arg;
+	job.cores = cores;
+	barrier_init(&job.start, cores);
 	atomic_store(&job.checked_in, 0);
 	atomic_store(&job.finished, 0);
 	atomic_store_explicit(&job.ticket, generation << TICKET_GEN_SHIFT | cores, memory_order_release);
 	for (unsigned i = 1; i < cores; i++)
 		apic_send_fixed(percpu_get(i)->apic_id, APIC_VECTOR_WAKE);
 
-	wait_count(&job.checked_in, cores - 1, CHECKIN_TIMEOUT_US, "checked in");
-	atomic_store_explicit(&job.go, generation, memory_order_release);
+	wait_checked_in(cores - 1);
+	barrier_wait(&job.start);
 	fn(0, arg);
-	wait_count(&job.finished, cores - 1, 0, "finished");
+	for (unsigned done; (done = atomic_load_explicit(&job.finished, memory_order_acquire)) != cores - 1;)
+		wait_while_equal(&job.finished, done);
 }

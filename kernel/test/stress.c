@@ -104,7 +104,7 @@ static bool parse_kinds(const char *value, void *dest, char *err, size_t err_siz
 KOPT_BOOL(opt_stress, "stress", "1", "run the LLFree stress test on every core");
 KOPT_UINT(opt_rounds, "stress_rounds", "300", "random-mix rounds per core");
 KOPT_UINT(opt_seconds, "stress_seconds", "0", "random-mix duration (overrides stress_rounds when > 0)");
-KOPT_UINT(opt_mem_percent, "stress_mem", "50", "percent of free memory the random mix may hold");
+KOPT_UINT(opt_mem_percent, "stress_mem", "10", "percent of free memory the random mix may hold");
 KOPT_UINT(opt_seed, "stress_seed", "42", "random seed (each core adds its index)");
 KOPT_CUSTOM(opt_orders, "stress_orders", "A-B", parse_orders, "0-10", "orders of the random mix");
 KOPT_CUSTOM(opt_kinds, "stress_kinds", "K,K", parse_kinds, "immovable,movable,huge",
