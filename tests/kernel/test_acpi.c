@@ -175,6 +175,10 @@ Test(acpi, bad_rsdp_checksum)
 	build_rsdp(&r, 0, RSDT_PHYS, 0);
 	r.checksum++;
 	cr_assert_eq(init_with(&r, ACPI_RSDP_V1_SIZE), ACPI_ERR_RSDP_CHECKSUM);
+	/* A failed init leaves a struct that finds nothing rather than garbage. */
+	const struct acpi_sdt_header *h;
+	cr_assert_eq(acpi.table_count, 0);
+	cr_assert_eq(acpi_find_table(&acpi, "RSDT", 0, &h), ACPI_ERR_NOT_FOUND);
 
 	build_rsdp(&r, 2, RSDT_PHYS, XSDT_PHYS);
 	r.oem_id[0] = 'X'; /* inside the first 20 bytes */
