@@ -6,19 +6,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/apic.h"
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
 #include "arch/paging.h"
+#include "arch/percpu.h"
+#include "arch/smp.h"
 #include "arch/traps.h"
+#include "arch/tsc.h"
 #include "cmdline.h"
 #include "dev/fbcon.h"
+#include "dev/hpet.h"
+#include "dev/pmtimer.h"
 #include "dev/uart.h"
+#include "firmware/acpi.h"
+#include "firmware/fadt.h"
+#include "firmware/hpet.h"
+#include "firmware/madt.h"
 #include "firmware/multiboot2.h"
 #include "firmware/pvh.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "lib/run_cores.h"
+#include "lib/string.h"
+#include "mm/frames.h"
 #include "mm/memmap.h"
+#include "test/stress.h"
 #include "verdict.h"
 
 #ifndef KERNEL_VERSION
@@ -34,6 +48,10 @@ extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static struct boot_info boot;
 static struct memmap memmap;
+static struct acpi acpi;
+static bool have_acpi;
+static struct madt_info madt;
+static struct smp_report smp;
 
 static bool opt_pagefault;
 KOPT_BOOL(opt_pagefault, "pagefault", "0",
@@ -80,6 +98,83 @@ static void build_memory_map(void)
 	memmap_print(&memmap);
 }
 
+/* ACPI tables through the direct map; beyond it (tables above the last RAM byte) uncached. */
+static const void *acpi_mapper(void *ctx, uint64_t phys, size_t len)
+{
+	(void)ctx;
+	if (phys == 0 || phys + len < phys)
+		return NULL;
+	if (phys + len <= memmap.top_usable)
+		return phys_to_virt(phys);
+	return paging_map_mmio(phys, len);
+}
+
+/* RSDP from the boot information (multiboot2 tag 15/14, PVH); BIOS-area scan only without UEFI. */
+static void find_acpi(const char *firmware)
+{
+	const void *rsdp = boot.rsdp;
+	size_t size = boot.rsdp_size;
+	struct acpi_rsdp_location loc;
+	if (!rsdp && strcmp(firmware, "uefi") != 0 && acpi_scan_bios(acpi_mapper, NULL, &loc) == ACPI_OK) {
+		rsdp = loc.rsdp;
+		size = loc.size;
+	}
+	if (!rsdp) {
+		kprintf("WARN msg=\"no ACPI RSDP: one CPU, TSC measured against the PIT\"\n");
+		return;
+	}
+	enum acpi_error err = acpi_init(&acpi, acpi_mapper, NULL, rsdp, size);
+	if (err != ACPI_OK) {
+		kprintf("WARN msg=\"ACPI root unusable: %s\"\n", acpi_strerror(err));
+		return;
+	}
+	if (acpi.xsdt_error != ACPI_OK)
+		kprintf("WARN msg=\"XSDT broken (%s), using the RSDT\"\n", acpi_strerror(acpi.xsdt_error));
+	have_acpi = true;
+}
+
+/* CPUs from the MADT; without a usable one the BSP runs alone. */
+static void find_cpus(void)
+{
+	uint32_t bsp = apic_id_from_cpuid();
+	const struct acpi_sdt_header *table;
+	enum acpi_error err = have_acpi ? acpi_find_table(&acpi, MADT_SIGNATURE, 0, &table) : ACPI_ERR_NO_RSDP;
+	if (err == ACPI_OK)
+		err = madt_parse(table, bsp, &madt);
+	if (err == ACPI_ERR_TOO_MANY) {
+		kprintf("WARN msg=\"MADT lists more CPUs than %u: starting the first ones\"\n", MADT_CPUS_MAX);
+		err = ACPI_OK;
+	}
+	if (err != ACPI_OK) {
+		kprintf("WARN msg=\"MADT unusable (%s): running on the BSP alone\"\n", acpi_strerror(err));
+		memset(&madt, 0, sizeof(madt));
+		madt.cpu_count = 1;
+		madt.cpus[0].apic_id = bsp;
+	}
+}
+
+/* Reference clocks for the TSC calibration: FADT PM timer, HPET (PIT needs nothing). */
+static void find_timers(void)
+{
+	const struct acpi_sdt_header *table;
+	struct fadt_info fadt;
+	struct hpet_info hpet;
+	if (!have_acpi)
+		return;
+	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK)
+		pmtimer_init(&fadt.pm_timer);
+	if (!pmtimer_present() && acpi_find_table(&acpi, HPET_SIGNATURE, 0, &table) == ACPI_OK &&
+	    hpet_parse(table, &hpet) == ACPI_OK)
+		hpet_init(hpet.base);
+}
+
+static void print_env(void)
+{
+	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u\n",
+		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
+		apic_mode_name(), percpu_count());
+}
+
 void kmain(uint32_t magic, uint32_t info_phys)
 {
 	/* 1. Serial console first, so that every later failure is reported. */
@@ -118,17 +213,29 @@ void kmain(uint32_t magic, uint32_t info_phys)
 		panic("pagefault=1: reading an unmapped address did not fault");
 	}
 
-	/*
-	 * ==== Later steps go here (SMP engineer takes over this file) ====
-	 * 9.  ACPI: RSDP from boot.rsdp (multiboot2 tag 15/14, PVH rsdp_paddr),
-	 *     MADT, FADT, HPET; map their MMIO with paging_map_mmio().
-	 * 10. Timers: TSC calibration (before starting APs), then the ENV line.
-	 * 11. APs: trampoline page from memmap_low_page(&memmap), CR3 from
-	 *     paging_root_phys(); each AP calls gdt_load_this_cpu(index),
-	 *     idt_load_this_cpu(); set panic_stop_others once APs run.
-	 * 12. LLFree over the USABLE ranges of `memmap`; the MEM line with its keys.
-	 * 13. Tests and benchmarks (TEST / RESULT lines).
-	 */
+	/* 9. Per-CPU data of the BSP (GS base): this_cpu() works from here on. */
+	percpu_init_bsp();
+	/* 10. ACPI root: RSDP from the boot information, BIOS-area scan only without UEFI. */
+	find_acpi(firmware);
+	/* 11. CPU list from the MADT (broken or missing: WARN, the BSP alone). */
+	find_cpus();
+	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic hook. */
+	if (!apic_init_bsp(madt.local_apic_address, madt.needs_x2apic))
+		madt.cpu_count = 1;
+	run_cores_init();
+	/* 13. TSC frequency, before any AP competes for the host (PM timer, HPET, PIT). */
+	find_timers();
+	if (!tsc_calibrate())
+		kernel_exit(false, "no TSC frequency");
+	/* 14. LLFree over all RAM, sized for every CPU found; APs' stacks and per-CPU data come from it. */
+	if (!frames_init(&memmap, (unsigned)madt.cpu_count))
+		kernel_exit(false, "frame allocator");
+	/* 15. APs: INIT-SIPI-SIPI through the trampoline in a free page below 1 MiB. */
+	smp_start_aps(&madt, memmap_low_page(&memmap), &smp);
+	print_env();
+	/* 16. LLFree stress test on every core (stress=0 skips it). */
+	if (!stress_run(percpu_count()))
+		kernel_exit(false, "stress test failed");
 
 	kernel_exit(true, "boot complete");
 }
