@@ -1,8 +1,8 @@
 # tests/bench: the portable benchmarks on the host (fragment included by the top-level Makefile).
 #
 #   make test-bench   options, formatter, and a tiny run of every benchmark and
-#                     allocator (plain and ASan+UBSan), plus a freestanding
-#                     compile of what the kernel builds (no libc symbols)
+#                     allocator (plain, ASan+UBSan, ThreadSanitizer), plus a
+#                     freestanding compile of what the kernel builds (no libc)
 
 BENCH_TEST_SRCS := tests/bench/test_bench.c bench/host/env.c $(BENCH_KERNEL_SRCS)
 
@@ -13,6 +13,18 @@ $(BUILD)/tests/test-bench: $(BENCH_TEST_SRCS:%.c=$(BUILD)/host/%.o) $(BUILD)/hos
 $(BUILD)/tests/test-bench-asan: $(BENCH_TEST_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libllfree.a
 	@mkdir -p $(@D)
 	$(SAN_CC) -fsanitize=address,undefined -pthread -o $@ $^ -lcriterion
+
+# Criterion does not start under ThreadSanitizer: the host program runs every
+# benchmark and allocator on a small region instead (default cores: all CPUs).
+BENCH_TSAN_SRCS := $(BENCH_KERNEL_SRCS) $(BENCH_HOST_SRCS)
+$(BUILD)/tests/llfree-bench-tsan: $(BENCH_TSAN_SRCS:%.c=$(BUILD)/tsan/%.o) $(BUILD)/tsan/libllfree.a
+	@mkdir -p $(@D)
+	$(SAN_CC) -fsanitize=thread -pthread -o $@ $^
+
+.PHONY: test-bench-tsan
+test-bench-tsan: $(BUILD)/tests/llfree-bench-tsan
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" $(BUILD)/tests/llfree-bench-tsan --memory=16M \
+	  --bench=bulk,repeat,rand,frag --alloc=llfree,buddy,list --iterations=2 --rounds=3 >/dev/null
 
 # The kernel compiles BENCH_KERNEL_SRCS without libc: only these may stay undefined.
 BENCH_FREESTANDING := -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdinc \
@@ -36,8 +48,9 @@ test-bench-freestanding: $(BENCH_FS_OBJS)
 test-bench: $(BUILD)/tests/test-bench $(BUILD)/tests/test-bench-asan test-bench-freestanding
 	$(BUILD)/tests/test-bench --jobs 1
 	$(BUILD)/tests/test-bench-asan --jobs 1
+	@$(MAKE) --no-print-directory test-bench-tsan
 
 TEST_TARGETS += test-bench
 
 help::
-	@echo "  test-bench     benchmark options, formatter, tiny runs of every benchmark (plain, ASan), freestanding build"
+	@echo "  test-bench     benchmark options, formatter, tiny runs of every benchmark (plain, ASan, TSan), freestanding build"
