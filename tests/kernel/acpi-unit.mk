@@ -1,6 +1,7 @@
 # ACPI table parsers (kernel/firmware/{acpi,madt,fadt,hpet,nfit}.c): host unit
-# tests on crafted tables, plain and under ASan+UBSan, plus a freestanding
-# compile of the parsers with kernel-like flags (they must build in both worlds).
+# tests on crafted tables and on real QEMU tables, plain and under ASan+UBSan,
+# plus the parsers' kernel objects (kernel/kernel.mk's rule and flags): they
+# must build in both worlds.
 
 ACPI_UNIT_SRCS  := kernel/firmware/acpi.c kernel/firmware/madt.c kernel/firmware/fadt.c \
                    kernel/firmware/hpet.c kernel/firmware/nfit.c
@@ -8,8 +9,9 @@ ACPI_UNIT_TESTS := tests/kernel/test_acpi.c tests/kernel/test_madt.c tests/kerne
                    tests/kernel/test_acpi_qemu.c \
                    tests/kernel/acpi_builder.c
 
-ACPI_UNIT_BIN      := $(BUILD)/host/tests/kernel/test_acpi_unit
-ACPI_UNIT_ASAN_BIN := $(BUILD)/asan/tests/kernel/test_acpi_unit
+# Not named test_*: kernel-unit.mk links $(BUILD)/*/tests/kernel/test_% by pattern.
+ACPI_UNIT_BIN      := $(BUILD)/host/tests/kernel/acpi_unit
+ACPI_UNIT_ASAN_BIN := $(BUILD)/asan/tests/kernel/acpi_unit
 
 $(ACPI_UNIT_BIN): $(patsubst %.c,$(BUILD)/host/%.o,$(ACPI_UNIT_SRCS) $(ACPI_UNIT_TESTS))
 	@mkdir -p $(@D)
@@ -19,17 +21,11 @@ $(ACPI_UNIT_ASAN_BIN): $(patsubst %.c,$(BUILD)/asan/%.o,$(ACPI_UNIT_SRCS) $(ACPI
 	@mkdir -p $(@D)
 	$(SAN_CC) -fsanitize=address,undefined -pthread -o $@ $^ -lcriterion
 
-# Freestanding: no libc headers beyond the compiler's own, no SSE, kernel code model.
-ACPI_FREESTANDING_CFLAGS := -std=c11 -O2 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
-                            -mgeneral-regs-only -mcmodel=kernel -fno-pic -Wall -Wextra -Werror -Ikernel
-ACPI_FREESTANDING_OBJS := $(patsubst %.c,$(BUILD)/acpi-freestanding/%.o,$(ACPI_UNIT_SRCS))
-
-$(BUILD)/acpi-freestanding/%.o: %.c
-	@mkdir -p $(@D)
-	$(HOSTCC) $(ACPI_FREESTANDING_CFLAGS) -MMD -MP -c $< -o $@
+# The same sources as the kernel compiles them (freestanding, no SSE, kernel code model).
+ACPI_KERNEL_OBJS := $(patsubst %.c,$(BUILD)/kernel/%.o,$(ACPI_UNIT_SRCS))
 
 .PHONY: test-acpi-unit
-test-acpi-unit: $(ACPI_UNIT_BIN) $(ACPI_UNIT_ASAN_BIN) $(ACPI_FREESTANDING_OBJS)
+test-acpi-unit: $(ACPI_UNIT_BIN) $(ACPI_UNIT_ASAN_BIN) $(ACPI_KERNEL_OBJS)
 	$(ACPI_UNIT_BIN) --jobs 1
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(ACPI_UNIT_ASAN_BIN) --jobs 1
