@@ -397,65 +397,196 @@ Test(memmap, low_page_absent)
 	cr_assert_eq(memmap_low_page(&map), 0x7000);
 }
 
-/* ---- what QEMU's firmware reports (QEMU 7.2, pc machine) --------------- */
+/* ---- what QEMU's firmware reports ------------------------------------ */
 
-/* SeaBIOS, -m 512: the E820 map as GRUB passes it on. */
-static const struct boot_mmap_entry seabios_512m[] = {
-	E(0x0, 0x9fc00, 1),
-	E(0x9fc00, 0x400, 2),          /* EBDA */
-	E(0xf0000, 0x10000, 2),        /* BIOS ROM */
-	E(0x100000, 0x1fee0000, 1),
-	E(0x1ffe0000, 0x20000, 2),     /* ACPI tables live in reserved on SeaBIOS */
-	E(0xfeffc000, 0x4000, 2),
-	E(0xfffc0000, 0x40000, 2),     /* flash */
+/*
+ * Maps as GRUB 2.06 passed them to this kernel under QEMU 7.2 (SeaBIOS 1.16,
+ * OVMF 2022.11), printed by memmap_print_firmware(), with the kernel's keep
+ * ranges of that boot (image at 2 MiB, the multiboot info where GRUB put it).
+ */
+struct qemu_case {
+	const char *name;
+	const struct boot_mmap_entry *fw;
+	size_t fw_count;
+	struct boot_range keep[2];
+	const struct want *want;
+	size_t want_count;
+	uint64_t usable_bytes, top_usable, top_any;
 };
 
-Test(memmap, qemu_seabios_512m)
-{
-	/* kernel image at 1 MiB, multiboot info after it */
-	const struct boot_range keep[] = {{0x100000, 0x10c5a8}, {0x10d000, 0x10d3f0}};
-	cr_assert_eq(memmap_build(seabios_512m, ARRAY_LEN(seabios_512m), keep, 2, &map), MEMMAP_OK);
-	EXPECT({0x0, 0x9f000, MEMMAP_LOW}, {0x9fc00, 0xa0000, MEMMAP_RESERVED},
-	       {0xf0000, 0x100000, MEMMAP_RESERVED}, {0x100000, 0x10e000, MEMMAP_KERNEL},
-	       {0x10e000, 0x1ffe0000, MEMMAP_USABLE}, {0x1ffe0000, 0x20000000, MEMMAP_RESERVED},
-	       {0xfeffc000, 0xff000000, MEMMAP_RESERVED}, {0xfffc0000, 0x100000000, MEMMAP_RESERVED});
-	cr_assert_eq(map.usable_bytes, 0x1ffe0000 - 0x10e000);
-	cr_assert_eq(map.top_usable, 0x1ffe0000);
-	cr_assert_eq(map.top_any, 4 * GiB);
-}
+#define IMAGE {0x200000, 0x536a40}
+#define CASE(n, f, info, w, usable, top_usable, top_any) \
+	{n, f, ARRAY_LEN(f), {IMAGE, info}, w, ARRAY_LEN(w), usable, top_usable, top_any}
 
-/* SeaBIOS, -m 5G: 3 GiB below the PCI hole, 2 GiB above 4 GiB. */
-static const struct boot_mmap_entry seabios_5g[] = {
-	E(0x0, 0x9fc00, 1),
-	E(0x9fc00, 0x400, 2),
-	E(0xf0000, 0x10000, 2),
-	E(0x100000, 0xbfee0000, 1),
-	E(0xbffe0000, 0x20000, 2),
-	E(0xfeffc000, 0x4000, 2),
+/* Below 1 MiB SeaBIOS always reports the same; GRUB puts the info at 0x16f000. */
+#define SEABIOS_LOW E(0x0, 0x9fc00, 1), E(0x9fc00, 0x400, 2), E(0xf0000, 0x10000, 2)
+#define SEABIOS_INFO {0x16f000, 0x16f9d0}
+#define SEABIOS_LOW_WANT                                                                   \
+	{0x0, 0x9f000, MEMMAP_LOW}, {0x9fc00, 0xa0000, MEMMAP_RESERVED},                   \
+	{0xf0000, 0x100000, MEMMAP_RESERVED}, {0x100000, 0x16f000, MEMMAP_USABLE},         \
+	{0x16f000, 0x170000, MEMMAP_KERNEL}, {0x170000, 0x200000, MEMMAP_USABLE},          \
+	{0x200000, 0x537000, MEMMAP_KERNEL}
+
+/* -M pc -m 512M */
+static const struct boot_mmap_entry seabios_pc_512m[] = {
+	SEABIOS_LOW,
+	E(0x100000, 0x1fee0000, 1),
+	E(0x1ffe0000, 0x20000, 2),
 	E(0xfffc0000, 0x40000, 2),
-	E(0x100000000, 0x80000000, 1),
 	E(0xfd00000000, 0x300000000, 2), /* QEMU 7.1+: HyperTransport hole below 1 TiB */
 };
+static const struct want seabios_pc_512m_want[] = {
+	SEABIOS_LOW_WANT,
+	{0x537000, 0x1ffe0000, MEMMAP_USABLE}, {0x1ffe0000, 0x20000000, MEMMAP_RESERVED},
+	{0xfffc0000, 0x100000000, MEMMAP_RESERVED}, {0xfd00000000, TiB, MEMMAP_RESERVED},
+};
 
-Test(memmap, qemu_seabios_5g_with_pci_hole)
+/* -M pc -m 5G: 3 GiB below the PCI hole, 2 GiB above 4 GiB. */
+static const struct boot_mmap_entry seabios_pc_5g[] = {
+	SEABIOS_LOW,
+	E(0x100000, 0xbfee0000, 1),
+	E(0xbffe0000, 0x20000, 2),
+	E(0xfffc0000, 0x40000, 2),
+	E(0x100000000, 0x80000000, 1),
+	E(0xfd00000000, 0x300000000, 2),
+};
+static const struct want seabios_pc_5g_want[] = {
+	SEABIOS_LOW_WANT,
+	{0x537000, 0xbffe0000, MEMMAP_USABLE}, {0xbffe0000, 0xc0000000, MEMMAP_RESERVED},
+	{0xfffc0000, 0x100000000, MEMMAP_RESERVED}, {0x100000000, 0x180000000, MEMMAP_USABLE},
+	{0xfd00000000, TiB, MEMMAP_RESERVED},
+};
+
+/* -M q35 -m 512M: MMCONFIG at 2.75 GiB, the chipset's RCRB at 0xfed1c000. */
+static const struct boot_mmap_entry seabios_q35_512m[] = {
+	SEABIOS_LOW,
+	E(0x100000, 0x1fedf000, 1),
+	E(0x1ffdf000, 0x21000, 2),
+	E(0xb0000000, 0x10000000, 2),
+	E(0xfed1c000, 0x4000, 2),
+	E(0xfffc0000, 0x40000, 2),
+	E(0xfd00000000, 0x300000000, 2),
+};
+static const struct want seabios_q35_512m_want[] = {
+	SEABIOS_LOW_WANT,
+	{0x537000, 0x1ffdf000, MEMMAP_USABLE}, {0x1ffdf000, 0x20000000, MEMMAP_RESERVED},
+	{0xb0000000, 0xc0000000, MEMMAP_RESERVED}, {0xfed1c000, 0xfed20000, MEMMAP_RESERVED},
+	{0xfffc0000, 0x100000000, MEMMAP_RESERVED}, {0xfd00000000, TiB, MEMMAP_RESERVED},
+};
+
+/* -M q35 -m 5G: q35 keeps only 2 GiB below 4 GiB. */
+static const struct boot_mmap_entry seabios_q35_5g[] = {
+	SEABIOS_LOW,
+	E(0x100000, 0x7fedf000, 1),
+	E(0x7ffdf000, 0x21000, 2),
+	E(0xb0000000, 0x10000000, 2),
+	E(0xfed1c000, 0x4000, 2),
+	E(0xfffc0000, 0x40000, 2),
+	E(0x100000000, 0xc0000000, 1),
+	E(0xfd00000000, 0x300000000, 2),
+};
+static const struct want seabios_q35_5g_want[] = {
+	SEABIOS_LOW_WANT,
+	{0x537000, 0x7ffdf000, MEMMAP_USABLE}, {0x7ffdf000, 0x80000000, MEMMAP_RESERVED},
+	{0xb0000000, 0xc0000000, MEMMAP_RESERVED}, {0xfed1c000, 0xfed20000, MEMMAP_RESERVED},
+	{0xfffc0000, 0x100000000, MEMMAP_RESERVED}, {0x100000000, 0x1c0000000, MEMMAP_USABLE},
+	{0xfd00000000, TiB, MEMMAP_RESERVED},
+};
+
+/* OVMF: types 1, 2, 3, 4 and 20 (runtime code); the info at 0x77000, below 1 MiB. */
+#define OVMF_INFO {0x77000, 0x78a28}
+/* -M q35 -m 512M */
+static const struct boot_mmap_entry ovmf_q35_512m[] = {
+	E(0x0, 0xa0000, 1), E(0x100000, 0x700000, 1), E(0x800000, 0x8000, 4),
+	E(0x808000, 0x3000, 1), E(0x80b000, 0x1000, 4), E(0x80c000, 0x4000, 1),
+	E(0x810000, 0xf0000, 4), E(0x900000, 0x1e5ba000, 1),
+	E(0x1eeba000, 0xc1000, 2), E(0x1ef7b000, 0x972000, 1),
+	E(0x1f8ed000, 0x100000, 2), E(0x1f9ed000, 0x100000, 20),
+	E(0x1faed000, 0x80000, 2), E(0x1fb6d000, 0x12000, 3),
+	E(0x1fb7f000, 0x80000, 4), E(0x1fbff000, 0x359000, 1),
+	E(0x1ff58000, 0x20000, 2), E(0x1ff78000, 0x88000, 4),
+	E(0xb0000000, 0x10000000, 2), E(0xffe00000, 0x200000, 2),
+};
+static const struct want ovmf_q35_512m_want[] = {
+	{0x0, 0x77000, MEMMAP_LOW}, {0x77000, 0x79000, MEMMAP_KERNEL},
+	{0x79000, 0xa0000, MEMMAP_LOW}, {0x100000, 0x200000, MEMMAP_USABLE},
+	{0x200000, 0x537000, MEMMAP_KERNEL}, {0x537000, 0x800000, MEMMAP_USABLE},
+	{0x800000, 0x808000, MEMMAP_NVS}, {0x808000, 0x80b000, MEMMAP_USABLE},
+	{0x80b000, 0x80c000, MEMMAP_NVS}, {0x80c000, 0x810000, MEMMAP_USABLE},
+	{0x810000, 0x900000, MEMMAP_NVS}, {0x900000, 0x1eeba000, MEMMAP_USABLE},
+	{0x1eeba000, 0x1ef7b000, MEMMAP_RESERVED}, {0x1ef7b000, 0x1f8ed000, MEMMAP_USABLE},
+	{0x1f8ed000, 0x1fb6d000, MEMMAP_RESERVED}, {0x1fb6d000, 0x1fb7f000, MEMMAP_ACPI},
+	{0x1fb7f000, 0x1fbff000, MEMMAP_NVS}, {0x1fbff000, 0x1ff58000, MEMMAP_USABLE},
+	{0x1ff58000, 0x1ff78000, MEMMAP_RESERVED}, {0x1ff78000, 0x20000000, MEMMAP_NVS},
+	{0xb0000000, 0xc0000000, MEMMAP_RESERVED}, {0xffe00000, 0x100000000, MEMMAP_RESERVED},
+};
+
+/* -M pc -m 5G: the same layout below 3 GiB, 2 GiB above 4 GiB. */
+static const struct boot_mmap_entry ovmf_pc_5g[] = {
+	E(0x0, 0xa0000, 1), E(0x100000, 0x700000, 1), E(0x800000, 0x8000, 4),
+	E(0x808000, 0x3000, 1), E(0x80b000, 0x1000, 4), E(0x80c000, 0x4000, 1),
+	E(0x810000, 0xf0000, 4), E(0x900000, 0xbe5bb000, 1),
+	E(0xbeebb000, 0xc1000, 2), E(0xbef7c000, 0x971000, 1),
+	E(0xbf8ed000, 0x100000, 2), E(0xbf9ed000, 0x100000, 20),
+	E(0xbfaed000, 0x80000, 2), E(0xbfb6d000, 0x12000, 3),
+	E(0xbfb7f000, 0x80000, 4), E(0xbfbff000, 0x359000, 1),
+	E(0xbff58000, 0x20000, 2), E(0xbff78000, 0x88000, 4),
+	E(0xffe00000, 0x200000, 2), E(0x100000000, 0x80000000, 1),
+};
+static const struct want ovmf_pc_5g_want[] = {
+	{0x0, 0x77000, MEMMAP_LOW}, {0x77000, 0x79000, MEMMAP_KERNEL},
+	{0x79000, 0xa0000, MEMMAP_LOW}, {0x100000, 0x200000, MEMMAP_USABLE},
+	{0x200000, 0x537000, MEMMAP_KERNEL}, {0x537000, 0x800000, MEMMAP_USABLE},
+	{0x800000, 0x808000, MEMMAP_NVS}, {0x808000, 0x80b000, MEMMAP_USABLE},
+	{0x80b000, 0x80c000, MEMMAP_NVS}, {0x80c000, 0x810000, MEMMAP_USABLE},
+	{0x810000, 0x900000, MEMMAP_NVS}, {0x900000, 0xbeebb000, MEMMAP_USABLE},
+	{0xbeebb000, 0xbef7c000, MEMMAP_RESERVED}, {0xbef7c000, 0xbf8ed000, MEMMAP_USABLE},
+	{0xbf8ed000, 0xbfb6d000, MEMMAP_RESERVED}, {0xbfb6d000, 0xbfb7f000, MEMMAP_ACPI},
+	{0xbfb7f000, 0xbfbff000, MEMMAP_NVS}, {0xbfbff000, 0xbff58000, MEMMAP_USABLE},
+	{0xbff58000, 0xbff78000, MEMMAP_RESERVED}, {0xbff78000, 0xc0000000, MEMMAP_NVS},
+	{0xffe00000, 0x100000000, MEMMAP_RESERVED}, {0x100000000, 0x180000000, MEMMAP_USABLE},
+};
+
+/* usable_bytes as the kernel printed them on each of these boots */
+static const struct qemu_case qemu_cases[] = {
+	CASE("seabios pc 512M", seabios_pc_512m, SEABIOS_INFO, seabios_pc_512m_want, 532316160,
+	     0x1ffe0000, TiB),
+	CASE("seabios pc 5G", seabios_pc_5g, SEABIOS_INFO, seabios_pc_5g_want, 5364154368,
+	     0x180000000, TiB),
+	CASE("seabios q35 512M", seabios_q35_512m, SEABIOS_INFO, seabios_q35_512m_want, 532312064,
+	     0x1ffdf000, TiB),
+	CASE("seabios q35 5G", seabios_q35_5g, SEABIOS_INFO, seabios_q35_5g_want, 5364150272,
+	     0x1c0000000, TiB),
+	CASE("ovmf q35 512M", ovmf_q35_512m, OVMF_INFO, ovmf_q35_512m_want, 526733312, 0x1ff58000,
+	     4 * GiB),
+	CASE("ovmf pc 5G", ovmf_pc_5g, OVMF_INFO, ovmf_pc_5g_want, 5358571520, 0x180000000,
+	     0x180000000),
+};
+
+Test(memmap, qemu_real_maps)
 {
-	const struct boot_range keep[] = {{0x100000, 0x140000}};
-	cr_assert_eq(memmap_build(seabios_5g, ARRAY_LEN(seabios_5g), keep, 1, &map), MEMMAP_OK);
-	EXPECT({0x0, 0x9f000, MEMMAP_LOW}, {0x9fc00, 0xa0000, MEMMAP_RESERVED},
-	       {0xf0000, 0x100000, MEMMAP_RESERVED}, {0x100000, 0x140000, MEMMAP_KERNEL},
-	       {0x140000, 0xbffe0000, MEMMAP_USABLE}, {0xbffe0000, 0xc0000000, MEMMAP_RESERVED},
-	       {0xfeffc000, 0xff000000, MEMMAP_RESERVED}, {0xfffc0000, 0x100000000, MEMMAP_RESERVED},
-	       {0x100000000, 0x180000000, MEMMAP_USABLE}, {0xfd00000000, TiB, MEMMAP_RESERVED});
-	cr_assert_eq(map.usable_bytes, 0xbffe0000 - 0x140000 + 2 * GiB);
-	cr_assert_eq(map.top_usable, 6 * GiB);
-	cr_assert_eq(map.top_any, TiB);
+	for (size_t i = 0; i < ARRAY_LEN(qemu_cases); i++) {
+		const struct qemu_case *c = &qemu_cases[i];
+		cr_log_info("%s", c->name);
+		cr_assert_eq(memmap_build(c->fw, c->fw_count, c->keep, 2, &map), MEMMAP_OK, "%s",
+			     c->name);
+		expect_map(&map, c->want, c->want_count);
+		cr_assert_eq(map.usable_bytes, c->usable_bytes, "%s: usable %llu", c->name,
+			     (unsigned long long)map.usable_bytes);
+		cr_assert_eq(map.top_usable, c->top_usable, "%s", c->name);
+		cr_assert_eq(map.top_any, c->top_any, "%s", c->name);
+		/* the trampoline page: low RAM, never the multiboot info */
+		uint64_t low = memmap_low_page(&map);
+		cr_assert_eq(low, 0x1000, "%s", c->name);
+	}
 }
 
 /*
- * OVMF 2022.11, -m 512, after GRUB exits boot services: boot-services memory
- * is type 1, runtime services code 20, runtime data 2, ACPI tables 3, the
- * firmware's early work areas and variables 4. Fixed regions first, then the
- * runtime area below the top of RAM, where many small pages alternate.
+ * An OVMF-like map with many entries. GRUB reported 20 for OVMF above, but
+ * UEFI's own map has many more descriptors, and a loader that passes them on
+ * one by one gives a map like this: type 1 for boot-services memory, 20 for
+ * runtime code, 2 for runtime data, 3 for ACPI tables, 4 for the firmware's
+ * work areas and variables, and a runtime area where small pages alternate.
  */
 #define OVMF_RUNTIME_BASE 0x1e000000ull
 #define OVMF_RUNTIME_CHUNKS 60 /* each: 3 pages type 1, 1 page type 20 or 2 */
@@ -502,7 +633,7 @@ static enum memmap_type type_at(const struct memmap *m, uint64_t addr)
 	return 0; /* a gap */
 }
 
-Test(memmap, qemu_ovmf_512m)
+Test(memmap, ovmf_like_many_entries)
 {
 	static struct boot_mmap_entry e[BOOT_MMAP_MAX];
 	size_t n = ovmf_512m(e);
