@@ -228,8 +228,6 @@ static bool rsdp_candidate(acpi_map_fn map, void *ctx, uint64_t phys, const uint
 static bool rsdp_search(acpi_map_fn map, void *ctx, uint64_t start, uint64_t end,
 			struct acpi_rsdp_location *out)
 {
-	if (end < start + ACPI_RSDP_V1_SIZE)
-		return false;
 	const uint8_t *area = map(ctx, start, (size_t)(end - start));
 	if (!area)
 		return false;

@@ -489,6 +489,39 @@ Test(acpi, bios_scan_rsdp_in_last_rom_slot)
 	cr_assert_eq(loc.phys, 0xfffe0);
 }
 
+Test(acpi, bios_scan_skips_revision_2_with_a_bad_length)
+{
+	struct acpi_rsdp_location loc;
+	put_rsdp_at(0xe0000, 2, RSDT_PHYS, XSDT_PHYS);
+	struct acpi_rsdp *r = (struct acpi_rsdp *)(mem.bytes + 0xe0000);
+	r->length = 20; /* below 36; the 20-byte checksum does not cover it */
+	put_rsdp_at(0xe0100, 2, RSDT_PHYS, XSDT_PHYS);
+	r = (struct acpi_rsdp *)(mem.bytes + 0xe0100);
+	r->length = 0xfffffff0u; /* absurd */
+	put_rsdp_at(0xe0200, 2, RSDT_PHYS, XSDT_PHYS);
+	r = (struct acpi_rsdp *)(mem.bytes + 0xe0200);
+	r->length = ACPI_TABLE_MAX_LENGTH; /* plausible but past the memory: unmappable */
+	cr_assert_eq(acpi_scan_bios(fake_mem_map, &mem, &loc), ACPI_ERR_NO_RSDP);
+	put_rsdp_at(0xe0300, 2, RSDT_PHYS, XSDT_PHYS);
+	cr_assert_eq(acpi_scan_bios(fake_mem_map, &mem, &loc), ACPI_OK);
+	cr_assert_eq(loc.phys, 0xe0300);
+}
+
+static const void *refuse_map(void *ctx, uint64_t phys, size_t len)
+{
+	(void)ctx;
+	(void)phys;
+	(void)len;
+	return NULL;
+}
+
+Test(acpi, bios_scan_with_an_unmappable_bios_area)
+{
+	struct acpi_rsdp_location loc;
+	put_rsdp_at(0xe0000, 0, RSDT_PHYS, 0);
+	cr_assert_eq(acpi_scan_bios(refuse_map, &mem, &loc), ACPI_ERR_NO_RSDP);
+}
+
 Test(acpi, bios_scan_with_nothing_there)
 {
 	struct acpi_rsdp_location loc;
@@ -552,6 +585,14 @@ Test(acpi, fadt_v6_prefers_x_pm_tmr_blk)
 	cr_assert_eq(info.reset.reg.address, 0xcf9);
 	cr_assert_eq(info.reset.value, 0x0f);
 	free(t);
+
+	/* RESET_REG_SUP with a zero address: nothing to write to. */
+	f.reset_reg.address = 0;
+	t = make_fadt(6, sizeof(f), &f);
+	cr_assert_eq(fadt_parse(t, &info), ACPI_OK);
+	cr_assert_not(info.reset.present);
+	free(t);
+	f.reset_reg.address = 0xcf9;
 
 	/* A memory-mapped timer block is reported as such. */
 	f.x_pm_tmr_blk.address_space_id = ACPI_GAS_SYSTEM_MEMORY;
@@ -667,5 +708,9 @@ Test(acpi, hpet_rejects_io_space_zero_base_short_table)
 	free(t);
 	t = make_hpet(0x8086a201, ACPI_GAS_SYSTEM_MEMORY, 0xfed00000, 52);
 	cr_assert_eq(hpet_parse(t, &info), ACPI_ERR_TABLE_SHORT);
+	free(t);
+	t = make_hpet(0x8086a201, ACPI_GAS_SYSTEM_MEMORY, 0xfed00000, 56);
+	memcpy(t->signature, "HPEX", 4);
+	cr_assert_eq(hpet_parse(t, &info), ACPI_ERR_SIGNATURE);
 	free(t);
 }

@@ -283,6 +283,14 @@ Test(madt, xapic_broadcast_id_is_not_a_cpu)
 	cr_assert_eq(info.cpu_count, 1);
 	cr_assert_eq(info.invalid_ids, 1);
 	cr_assert_eq(info.disabled, 1);
+
+	/* The x2APIC broadcast id likewise. */
+	begin();
+	lapic(0, 0, MADT_LAPIC_ENABLED);
+	x2apic(1, 0xffffffffu, MADT_LAPIC_ENABLED);
+	cr_assert_eq(parse(0), ACPI_OK);
+	cr_assert_eq(info.cpu_count, 1);
+	cr_assert_eq(info.invalid_ids, 1);
 }
 
 Test(madt, no_enabled_entry_for_the_bsp)
