@@ -1,26 +1,31 @@
-# tests/kernel: host unit tests of the kernel's pure modules (multiboot2
+# tests/kernel: host unit tests of the kernel's pure boot modules (multiboot2
 # parser, memory map), built from the shared host object rules, plain and
-# with Address+UB sanitizers. Fragment included by the top-level Makefile.
+# with Address+UB sanitizers, plus the same modules as the kernel compiles
+# them (kernel/kernel.mk's rule: freestanding, no SSE, kernel code model).
+# Fragment included by the top-level Makefile.
 
 KUNIT_MODULES := kernel/firmware/multiboot2 kernel/mm/memmap
 KUNIT_TESTS   := multiboot2 memmap
 
-# test_<name>: its test file plus every pure module (each test needs one or two).
-KUNIT_BINS      := $(patsubst %,$(BUILD)/host/tests/kernel/test_%,$(KUNIT_TESTS))
-KUNIT_ASAN_BINS := $(patsubst %,$(BUILD)/asan/tests/kernel/test_%,$(KUNIT_TESTS))
+KUNIT_BINS        := $(patsubst %,$(BUILD)/host/tests/kernel/test_%,$(KUNIT_TESTS))
+KUNIT_ASAN_BINS   := $(patsubst %,$(BUILD)/asan/tests/kernel/test_%,$(KUNIT_TESTS))
+KUNIT_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KUNIT_MODULES) kernel/mm/memmap_print)
 
-$(BUILD)/host/tests/kernel/test_%: $(BUILD)/host/tests/kernel/test_%.o \
+# Static patterns: only our two binaries, each linked with both modules.
+$(KUNIT_BINS): $(BUILD)/host/tests/kernel/test_%: $(BUILD)/host/tests/kernel/test_%.o \
 		$(patsubst %,$(BUILD)/host/%.o,$(KUNIT_MODULES))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -lcriterion -o $@
 
-$(BUILD)/asan/tests/kernel/test_%: $(BUILD)/asan/tests/kernel/test_%.o \
+$(KUNIT_ASAN_BINS): $(BUILD)/asan/tests/kernel/test_%: $(BUILD)/asan/tests/kernel/test_%.o \
 		$(patsubst %,$(BUILD)/asan/%.o,$(KUNIT_MODULES))
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -lcriterion -o $@
 
+# Run from the repository root: the tests read tests/kernel/data/.
 # Criterion forks one process per test; -j1 keeps the shared CPUs free.
 .PHONY: test-kernel-unit
-test-kernel-unit: $(KUNIT_BINS) $(KUNIT_ASAN_BINS)
-	@set -e; for t in $^; do echo "== $$t"; $$t -j1 --short-filename; done
+test-kernel-unit: $(KUNIT_BINS) $(KUNIT_ASAN_BINS) $(KUNIT_KERNEL_OBJS)
+	@set -e; for t in $(KUNIT_BINS) $(KUNIT_ASAN_BINS); do \
+		echo "== $$t"; $$t -j1 --short-filename; done
 
 TEST_TARGETS += test-kernel-unit
 
