@@ -5,7 +5,9 @@
                     two boots, PROGRESS/ERROR lines, a RESULT cut by another
                     line, a frag RESULT missing a key, a RESULT before the
                     boot's ENV, a quoted value, a truncated last line
-  host.log          a real llfree-bench run on the development machine
+  host.log          a real llfree-bench run on the development machine (2 CPUs)
+  host-16cores.log  two real runs concatenated (bulk/repeat/rand, then frag)
+                    on a quiet 16-core Xeon VM
 
 Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 """
@@ -24,6 +26,7 @@ LOGPARSE = os.path.join(ROOT, "tools", "logparse.py")
 PLOT = os.path.join(ROOT, "tools", "plot.py")
 CRAFTED = os.path.join(HERE, "qemu-crafted.log")
 HOST = os.path.join(HERE, "host.log")
+HOST16 = os.path.join(HERE, "host-16cores.log")
 PY = "/usr/bin/python3"
 
 TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer", "0", "xapic", ""]
@@ -111,14 +114,19 @@ class LogParse(unittest.TestCase):
         self.assertTrue(all(r["env_platform"] == "" for r in crafted))
 
     def test_host_log_values(self):
-        """Every RESULT line of the real log is one row holding exactly its values."""
-        p = run([LOGPARSE, HOST])
+        """Every RESULT line of the real logs is one row holding exactly its values."""
+        for log in (HOST, HOST16):
+            with self.subTest(log=log):
+                self.check_real_log(log)
+
+    def check_real_log(self, log):
+        p = run([LOGPARSE, log])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stderr, "")
         table = read_csv(p.stdout)
         rows = [dict(zip(table[0], r)) for r in table[1:]]
         expected = []
-        with open(HOST) as f:
+        with open(log) as f:
             for number, line in enumerate(f, 1):
                 if line.startswith("ENV "):
                     env = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
@@ -133,6 +141,7 @@ class LogParse(unittest.TestCase):
                 self.assertEqual(row[k], v, "line %d key %s" % (number, k))
             self.assertEqual(row["env_tsc_hz"], env["tsc_hz"])
             self.assertEqual(row["env_hypervisor"], env["hypervisor"])
+            self.assertEqual(row["env_cpus"], env["cpus"])
         self.assertEqual({r["bench"] for r in rows}, {"bulk", "repeat", "rand", "frag"})
         self.assertEqual({r["alloc"] for r in rows}, {"llfree", "buddy"})
 
@@ -154,7 +163,7 @@ class Plot(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.csv = os.path.join(self.tmp.name, "all.csv")
-        p = run([LOGPARSE, "-q", "-o", self.csv, CRAFTED, HOST])
+        p = run([LOGPARSE, "-q", "-o", self.csv, CRAFTED, HOST, HOST16])
         self.assertEqual(p.returncode, 0, p.stderr)
 
     def tearDown(self):
