@@ -2,7 +2,8 @@
 #
 #   make test-bench   options, formatter, and a tiny run of every benchmark and
 #                     allocator (plain, ASan+UBSan, ThreadSanitizer), plus a
-#                     freestanding compile of what the kernel builds (no libc)
+#                     freestanding compile of what the kernel builds (no libc),
+#                     and the host program's flags (test_host.sh)
 
 BENCH_TEST_SRCS := tests/bench/test_bench.c bench/host/env.c $(BENCH_KERNEL_SRCS)
 
@@ -45,9 +46,11 @@ test-bench-freestanding: $(BENCH_FS_OBJS)
 	if [ -n "$$bad" ]; then echo "bench sources need symbols the kernel lacks:" $$bad; exit 1; fi
 	@echo "test-bench-freestanding: $(BENCH_KERNEL_SRCS) build without libc"
 
-test-bench: $(BUILD)/tests/test-bench $(BUILD)/tests/test-bench-asan test-bench-freestanding
+test-bench: $(BUILD)/tests/test-bench $(BUILD)/tests/test-bench-asan test-bench-freestanding \
+	    $(BUILD)/llfree-bench
 	$(BUILD)/tests/test-bench --jobs 1
 	$(BUILD)/tests/test-bench-asan --jobs 1
+	tests/bench/test_host.sh $(BUILD)/llfree-bench
 	@$(MAKE) --no-print-directory test-bench-tsan
 
 TEST_TARGETS += test-bench
