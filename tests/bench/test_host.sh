@@ -24,6 +24,6 @@ grep -q '^DONE status=ok$' <<<"$log" || fail "no DONE status=ok"
 grep -Eq '^bulk +0 +1 \| +[0-9]+ +[0-9]+ +[0-9.]+ \|' <<<"$log" || fail "no ratio table row for bulk"
 
 # Kernel command-line form works too.
-"$bin" memory=16M bench=bulk alloc=llfree cores=1 orders=9 iterations=1 | grep -q '^RESULT bench=bulk alloc=llfree cores=1 order=9 ' \
-  || fail "key=value arguments"
+log=$("$bin" memory=16M bench=bulk alloc=llfree cores=1 orders=9 iterations=1) || fail "key=value run exited $?"
+grep -q '^RESULT bench=bulk alloc=llfree cores=1 order=9 ' <<<"$log" || fail "key=value arguments"
 echo "test_host.sh: ok"
