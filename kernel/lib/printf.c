@@ -229,9 +229,13 @@ static volatile bool panic_mode;
 /* About a second of spinning under TCG, far more on hardware. */
 #define PANIC_LOCK_SPINS 50000000u
 
+static char history[CONSOLE_HISTORY];
+static uint64_t history_len; /* total bytes ever printed */
+
 static void console_put(struct sink *s, char c)
 {
 	(void)s;
+	history[history_len++ % CONSOLE_HISTORY] = c;
 	uart_putc(c);
 	fbcon_putc(c);
 }
@@ -268,3 +272,12 @@ int kprintf(const char *fmt, ...)
 }
 
 void console_panic_mode(void) { panic_mode = true; }
+
+void console_replay(void (*put)(char c))
+{
+	bool irq = console_acquire();
+	uint64_t start = history_len > CONSOLE_HISTORY ? history_len - CONSOLE_HISTORY : 0;
+	for (uint64_t i = start; i < history_len; i++)
+		put(history[i % CONSOLE_HISTORY]);
+	spin_unlock_irqrestore(&console_lock, irq);
+}

@@ -27,4 +27,12 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
  */
 void console_panic_mode(void);
 
+/*
+ * The console keeps the last CONSOLE_HISTORY bytes it printed; a console
+ * that starts late (the framebuffer) gets them through `put`, under the
+ * console lock, so nothing printed in between is lost or doubled.
+ */
+#define CONSOLE_HISTORY 16384
+void console_replay(void (*put)(char c));
+
 #endif

@@ -70,7 +70,8 @@ readonly OK_LINES=('^BOOT firmware=[a-z]+ loader="[^"]*" cmdline="[^"]*" version
 	'^MEM usable_bytes=[0-9]+ ' '^DONE status=ok reason="boot complete"$')
 
 check_bios_smp1() {
-	run bios_smp1 0 --smp 1 && expect "${OK_LINES[@]}" '^BOOT firmware=bios loader="GRUB' &&
+	run bios_smp1 0 --smp 1 && expect "${OK_LINES[@]}" '^BOOT firmware=bios loader="GRUB' \
+		'^fbcon: 1024x768 32 bpp at 0x[0-9a-f]+: [0-9]+x[0-9]+ characters$' &&
 		expect_usable_mib 480 512 && pass
 }
 
@@ -81,7 +82,8 @@ check_bios_smp4_args() {
 }
 
 check_uefi() {
-	run uefi 0 --uefi && expect "${OK_LINES[@]}" '^BOOT firmware=uefi loader="GRUB' &&
+	run uefi 0 --uefi && expect "${OK_LINES[@]}" '^BOOT firmware=uefi loader="GRUB' \
+		'^fbcon: 1024x768 32 bpp at 0x[0-9a-f]+: [0-9]+x[0-9]+ characters$' &&
 		expect_usable_mib 400 512 && pass
 }
 
