@@ -98,13 +98,17 @@ static void build_memory_map(void)
 	memmap_print(&memmap);
 }
 
-/* ACPI tables through the direct map; beyond it (tables above the last RAM byte) uncached. */
+/*
+ * ACPI tables through the direct map. Uncached where the direct map has no
+ * page: above the last RAM byte, and page 0 (the BIOS data area's EBDA
+ * pointer, read by the BIOS-area scan; the direct map leaves page 0 out).
+ */
 static const void *acpi_mapper(void *ctx, uint64_t phys, size_t len)
 {
 	(void)ctx;
 	if (phys == 0 || phys + len < phys)
 		return NULL;
-	if (phys + len <= memmap.top_usable)
+	if (phys >= PAGE_SIZE && phys + len <= memmap.top_usable)
 		return phys_to_virt(phys);
 	return paging_map_mmio(phys, len);
 }
@@ -163,8 +167,7 @@ static void find_timers(void)
 		return;
 	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK)
 		pmtimer_init(&fadt.pm_timer);
-	if (!pmtimer_present() && acpi_find_table(&acpi, HPET_SIGNATURE, 0, &table) == ACPI_OK &&
-	    hpet_parse(table, &hpet) == ACPI_OK)
+	if (acpi_find_table(&acpi, HPET_SIGNATURE, 0, &table) == ACPI_OK && hpet_parse(table, &hpet) == ACPI_OK)
 		hpet_init(hpet.base);
 }
 
@@ -233,7 +236,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 15. APs: INIT-SIPI-SIPI through the trampoline in a free page below 1 MiB. */
 	smp_start_aps(&madt, memmap_low_page(&memmap), &smp);
 	print_env();
-	/* 16. LLFree stress test on every core (stress=0 skips it). */
+	/* 16. Self-test of stopping all cores on a panic, on request (panic_cpu=N). */
+	run_cores_selftest();
+	/* 17. LLFree stress test on every core (stress=0 skips it). */
 	if (!stress_run(percpu_count()))
 		kernel_exit(false, "stress test failed");
 

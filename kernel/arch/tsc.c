@@ -5,6 +5,7 @@
 #include "arch/tsc.h"
 
 #include "arch/cpu.h"
+#include "cmdline.h"
 #include "dev/hpet.h"
 #include "dev/pit.h"
 #include "dev/pmtimer.h"
@@ -25,6 +26,13 @@
 #define CALIBRATE_WINDOW_US 10000u
 /* A reference counter that never advances must not hang the boot. */
 #define CALIBRATE_MAX_READS 50000000u
+
+/* tsc_ref=: which reference to measure against; auto takes the first available. */
+enum tsc_ref { TSC_REF_AUTO, TSC_REF_PMTIMER, TSC_REF_HPET, TSC_REF_PIT };
+static const char *const tsc_ref_names[] = { "auto", "pmtimer", "hpet", "pit", NULL };
+static unsigned opt_tsc_ref;
+KOPT_ENUM(opt_tsc_ref, "tsc_ref", tsc_ref_names, "auto",
+	  "TSC calibration: auto (CPUID, hypervisor, PM timer, HPET, PIT) or measure against one");
 
 bool tsc_has_rdtscp;
 static uint64_t hz;
@@ -130,17 +138,7 @@ static uint64_t measure_counter(uint64_t (*read)(void), uint64_t mask, uint64_t 
 
 static uint64_t measure_pit(void)
 {
-	uint32_t ticks = PIT_HZ / 1000 * (CALIBRATE_WINDOW_US / 1000);
-	if (ticks > 0xFFFF)
-		ticks = 0xFFFF;
-	uint32_t reads = 0;
-	pit_oneshot_start((uint16_t)ticks);
-	uint64_t t0 = tsc_begin();
-	while (!pit_oneshot_done())
-		if (++reads == CALIBRATE_MAX_READS)
-			return 0;
-	uint64_t t1 = tsc_end();
-	return (t1 - t0) * PIT_HZ / ticks;
+	return measure_counter(pit_counter_read, PIT_COUNTER_MASK, PIT_HZ);
 }
 
 static uint64_t measure_pmtimer(void)
@@ -170,22 +168,47 @@ static uint64_t median_of_runs(uint64_t (*measure)(void))
 	return runs[CALIBRATE_RUNS / 2];
 }
 
+/* Measure against the reference `ref` (median of several windows); 0 if it failed. */
+static uint64_t measure(enum tsc_ref ref)
+{
+	switch (ref) {
+	case TSC_REF_PMTIMER:
+		return pmtimer_present() ? median_of_runs(measure_pmtimer) : 0;
+	case TSC_REF_HPET:
+		return hpet_present() ? median_of_runs(measure_hpet) : 0;
+	case TSC_REF_PIT:
+		pit_counter_start();
+		return median_of_runs(measure_pit);
+	default:
+		return 0;
+	}
+}
+
 bool tsc_calibrate(void)
 {
 	tsc_has_rdtscp = (cpuid_ext(CPUID_EXT_FEATURES).edx & CPUID_80000001_EDX_RDTSCP) != 0;
+	if (opt_tsc_ref != TSC_REF_AUTO) {
+		source = tsc_ref_names[opt_tsc_ref];
+		if ((hz = measure((enum tsc_ref)opt_tsc_ref)) == 0) {
+			kprintf("ERROR msg=\"tsc_ref=%s: reference absent or not counting\"\n", source);
+			return false;
+		}
+		return true;
+	}
 	if ((hz = hz_from_cpuid15()) != 0) {
 		source = "cpuid15";
 	} else if ((hz = hz_from_hypervisor()) != 0) {
 		source = "hypervisor";
-	} else if (pmtimer_present() && (hz = median_of_runs(measure_pmtimer)) != 0) {
-		source = "pmtimer";
-	} else if (hpet_present() && (hz = median_of_runs(measure_hpet)) != 0) {
-		source = "hpet";
-	} else if ((hz = median_of_runs(measure_pit)) != 0) {
-		source = "pit";
 	} else {
-		kprintf("ERROR msg=\"no TSC frequency: CPUID, PM timer, HPET and PIT all failed\"\n");
-		return false;
+		/* The first reference that works; the log says which. */
+		for (unsigned ref = TSC_REF_PMTIMER; ref <= TSC_REF_PIT && hz == 0; ref++) {
+			source = tsc_ref_names[ref];
+			hz = measure((enum tsc_ref)ref);
+		}
+		if (hz == 0) {
+			kprintf("ERROR msg=\"no TSC frequency: CPUID, PM timer, HPET and PIT all failed\"\n");
+			return false;
+		}
 	}
 	return true;
 }

@@ -13,6 +13,7 @@
 #include "arch/cpu.h"
 #include "arch/idt.h"
 #include "arch/tsc.h"
+#include "cmdline.h"
 #include "lib/barrier.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -34,6 +35,10 @@ static struct {
 } job;
 
 static uint64_t generation;
+
+static uint64_t opt_panic_cpu;
+KOPT_UINT(opt_panic_cpu, "panic_cpu", "0",
+	  "self-test: CPU N (1..) panics inside a job on every core; all stop, the run fails");
 
 static void wake_handler(struct trap_frame *frame)
 {
@@ -142,4 +147,26 @@ void run_cores(unsigned cores, core_fn fn, void *arg)
 	fn(0, arg);
 	for (unsigned done; (done = atomic_load_explicit(&job.finished, memory_order_acquire)) != cores - 1;)
 		wait_while_equal(&job.finished, done);
+}
+
+/* Every core but the chosen one waits with interrupts on, so the stop IPI must reach it. */
+static void panic_job(unsigned core, void *arg)
+{
+	(void)arg;
+	if (core == opt_panic_cpu)
+		panic("panic_cpu=%u: deliberate panic on cpu %u (apic id %u)", core, core, this_cpu()->apic_id);
+	for (;;)
+		cpu_pause();
+}
+
+void run_cores_selftest(void)
+{
+	if (opt_panic_cpu == 0)
+		return;
+	if (opt_panic_cpu >= percpu_count()) {
+		kprintf("WARN msg=\"panic_cpu=%llu: only %u CPUs online, no self-test\"\n",
+			(unsigned long long)opt_panic_cpu, percpu_count());
+		return;
+	}
+	run_cores(percpu_count(), panic_job, NULL);
 }

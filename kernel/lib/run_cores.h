@@ -25,6 +25,8 @@ void run_cores_init(void);
  * clamped with a WARN) and wait for all. BSP only; not reentrant.
  */
 void run_cores(unsigned cores, core_fn fn, void *arg);
+/* panic_cpu=N: CPU N panics in a job on all CPUs; the others must be stopped. */
+void run_cores_selftest(void);
 /* An AP's life after start-up: wait for jobs forever. */
 __attribute__((noreturn)) void run_cores_ap_loop(struct percpu *cpu);
 

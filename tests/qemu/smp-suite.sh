@@ -10,6 +10,24 @@ cd "$(dirname "$0")/../.."
 suite=${1:-quick}
 check() { tests/qemu/smp.sh "$@" || exit 1; }
 
+# panic_cpu=N: CPU N panics inside a job on all CPUs; the run must name it,
+# stop the others and fail (run-qemu.sh exit 1), not hang.
+check_panic() {
+	local smp=$1 cpu=$2 log=${BUILD:-build}/tests/qemu/smp-panic.log
+	./run-qemu.sh --no-build --quiet --kernel --smp "$smp" --mem 256M --timeout 60 --log "$log" \
+		-- stress=0 panic_cpu="$cpu" >/dev/null 2>&1
+	local rc=$?
+	if [ "$rc" -ne 1 ] ||
+		! grep -q "^WARN msg=\"panic on cpu $cpu (apic id [0-9]*); stopping $((smp - 1)) other CPUs\"" "$log" ||
+		! grep -q "^ERROR msg=\"panic: panic_cpu=$cpu: deliberate panic on cpu $cpu " "$log" ||
+		! grep -q '^DONE status=fail reason="panic"' "$log"; then
+		echo "FAIL smp-panic (smp=$smp panic_cpu=$cpu, run-qemu.sh exit $rc)"
+		tail -n 20 "$log"
+		exit 1
+	fi
+	echo "ok   smp-panic (smp=$smp panic_cpu=$cpu): $(grep -o 'stopping [0-9]* other CPUs' "$log")"
+}
+
 if [ "$suite" = soak ]; then
 	# Long runs: the random mix for a minute on many cores, all memory sizes.
 	export SMP_TIMEOUT=600
@@ -32,3 +50,8 @@ SMP_TIMEOUT=240 check 255-2G 255 2G kernel stress_rounds=20
 check bios-4-256M 4 256M bios
 check uefi-2-512M 2 512M uefi
 check 2-nostress 2 128M kernel stress=0
+# Every TSC reference, forced; without ACPI: one CPU (no MADT) and the PIT.
+SMP_TSC_SOURCE=hpet check 2-hpet 2 256M kernel tsc_ref=hpet
+SMP_TSC_SOURCE=pit check 2-pit 2 256M kernel tsc_ref=pit
+SMP_CPUS=1 SMP_TSC_SOURCE=pit SMP_QEMU="--machine pc --qemu-arg -no-acpi" check noacpi-2 2 256M kernel
+check_panic 4 3

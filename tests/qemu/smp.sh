@@ -6,12 +6,18 @@
 #   tests/qemu/smp.sh NAME SMP MEM MODE [KERNEL ARGS...]
 #     MODE: kernel (fast PVH path), bios (ISO + SeaBIOS) or uefi (ISO + OVMF)
 #
-# Environment: BUILD (default build), SMP_TIMEOUT (seconds, default 120).
+# Environment: BUILD (default build), SMP_TIMEOUT (seconds, default 120),
+#   SMP_CPUS (CPUs expected online, default SMP), SMP_TSC_SOURCE (expected
+#   tsc_source, default any), SMP_QEMU (more run-qemu.sh options, e.g.
+#   "--machine pc --qemu-arg -no-acpi").
 set -u
 name=$1 smp=$2 mem=$3 mode=$4
 shift 4
 build=${BUILD:-build}
 timeout=${SMP_TIMEOUT:-120}
+cpus=${SMP_CPUS:-$smp}
+source=${SMP_TSC_SOURCE:-[a-z0-9]+}
+read -r -a extra <<<"${SMP_QEMU:-}"
 log="$build/tests/qemu/smp-$name.log"
 mkdir -p "$(dirname "$log")"
 
@@ -23,7 +29,7 @@ uefi) boot=(--uefi) ;;
 esac
 
 start=$(date +%s%N)
-./run-qemu.sh --no-build --quiet "${boot[@]}" --smp "$smp" --mem "$mem" --timeout "$timeout" --log "$log.raw" \
+./run-qemu.sh --no-build --quiet "${boot[@]}" "${extra[@]}" --smp "$smp" --mem "$mem" --timeout "$timeout" --log "$log.raw" \
 	-- "$@" >/dev/null 2>&1
 rc=$?
 # OVMF shares COM1 and ends lines with CR: check a cleaned copy.
@@ -41,14 +47,16 @@ fail() {
 [ -f "$log" ] || fail "no log"
 grep -q "^DONE status=ok" "$log" || fail "no DONE status=ok"
 [ "$rc" -eq 0 ] || fail "run-qemu.sh failed"
-grep -Eq "^CPU found=$smp online=$smp failed=none " "$log" ||
-	fail "expected CPU found=$smp online=$smp failed=none, got: $(grep '^CPU ' "$log")"
-grep -Eq "^ENV .*tsc_hz=[1-9][0-9]* .*cpus=$smp( |$)" "$log" || fail "no ENV line with tsc_hz and cpus=$smp"
+grep -Eq "^CPU found=$cpus online=$cpus failed=none " "$log" ||
+	fail "expected CPU found=$cpus online=$cpus failed=none, got: $(grep '^CPU ' "$log")"
+grep -Eq "^ENV .*tsc_hz=[1-9][0-9]* tsc_source=$source .*cpus=$cpus( |$)" "$log" ||
+	fail "expected ENV with tsc_hz, tsc_source=$source, cpus=$cpus; got: $(grep '^ENV ' "$log")"
 grep -Eq "^MEM usable_bytes=[1-9][0-9]* managed_frames=[1-9][0-9]* free_frames=[1-9][0-9]* " "$log" ||
 	fail "no MEM line from LLFree"
 if ! printf '%s\n' "$@" | grep -q '^stress=0$'; then
-	grep -Eq "^TEST name=stress cores=$smp result=ok " "$log" ||
-		fail "expected TEST name=stress cores=$smp result=ok, got: $(grep '^TEST ' "$log")"
+	grep -Eq "^TEST name=stress cores=$cpus result=ok " "$log" ||
+		fail "expected TEST name=stress cores=$cpus result=ok, got: $(grep '^TEST ' "$log")"
 fi
-echo "ok   smp-$name (smp=$smp mem=$mem $mode, ${secs}s): $(grep -o 'start_us=[0-9]*' "$log") \
-$(grep '^TEST name=stress' "$log" | grep -o ' allocs=[0-9]*\| handoffs=[0-9]*\| exhaust_allocs=[0-9]*' | tr -d '\n')"
+echo "ok   smp-$name (smp=$smp mem=$mem $mode, ${secs}s): $(grep -o 'start_us=[0-9]*' "$log")" \
+	"$(grep -o 'tsc_source=[a-z0-9]*' "$log")$(grep '^TEST name=stress' "$log" |
+		grep -o ' allocs=[0-9]*\| handoffs=[0-9]*\| exhaust_allocs=[0-9]*\| time_us=[0-9]*' | tr -d '\n')"
