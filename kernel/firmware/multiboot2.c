@@ -10,6 +10,29 @@
 
 #include "lib/string.h"
 
+/* Field offsets inside a tag (from the tag's start, header included) and the
+ * fixed size each tag must have, from the spec's tag diagrams (3.6.x). */
+#define TAG_TYPE 0                 /* 3.6.1: every tag */
+#define TAG_SIZE 4
+#define MODULE_START 8             /* 3.6.6 */
+#define MODULE_END 12
+#define MODULE_FIXED 16
+#define MMAP_ENTRY_SIZE 8          /* 3.6.8; entry_version at 12 is not checked */
+#define MMAP_ENTRY_BASE 0          /* inside an entry */
+#define MMAP_ENTRY_LENGTH 8
+#define MMAP_ENTRY_TYPE 16
+#define FB_ADDR 8                  /* 3.6.12 */
+#define FB_PITCH 16
+#define FB_WIDTH 20
+#define FB_HEIGHT 24
+#define FB_BPP 28
+#define FB_TYPE 29
+#define FB_FIXED 31                /* up to the reserved byte; color info follows */
+#define EFI_POINTER 8              /* 3.6.13, 3.6.14 */
+#define EFI_MMAP_DESC_SIZE 8       /* 3.6.19 */
+#define EFI_MEMORY_DESCRIPTOR_MIN 40 /* UEFI 2.9, 7.2: sizeof(EFI_MEMORY_DESCRIPTOR) */
+#define RSDP_REVISION 15           /* ACPI 6.4, 5.2.5.3 */
+
 /* The parse state: the info, its checked size and the tag being read. */
 struct mb2_cursor {
 	const uint8_t *base;
@@ -77,10 +100,10 @@ static enum mb2_error parse_loader_name(const struct mb2_cursor *c)
 /* Tag 3 (3.6.6): mod_start, mod_end (physical, 32 bit), then a string. */
 static enum mb2_error parse_module(const struct mb2_cursor *c)
 {
-	if (c->size < MB2_TAG_HEADER_SIZE + 8)
+	if (c->size < MODULE_FIXED)
 		return MB2_ERR_TAG;
-	uint32_t start = read_u32(tag_body(c) + 8);
-	uint32_t end = read_u32(tag_body(c) + 12);
+	uint32_t start = read_u32(tag_body(c) + MODULE_START);
+	uint32_t end = read_u32(tag_body(c) + MODULE_END);
 	if (end < start)
 		return MB2_ERR_TAG;
 	struct boot_info *out = c->out;
@@ -100,7 +123,7 @@ static enum mb2_error parse_mmap(const struct mb2_cursor *c)
 		return MB2_ERR_TAG;
 	if (out->mmap_count != 0 || out->mmap_truncated)
 		return MB2_ERR_MMAP; /* a second map: which one is right? */
-	uint32_t entry_size = read_u32(tag_body(c) + 8);
+	uint32_t entry_size = read_u32(tag_body(c) + MMAP_ENTRY_SIZE);
 	if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8 != 0)
 		return MB2_ERR_MMAP;
 	uint32_t bytes = c->size - MB2_MMAP_HEADER_SIZE;
@@ -114,9 +137,9 @@ static enum mb2_error parse_mmap(const struct mb2_cursor *c)
 	const uint8_t *entry = tag_body(c) + MB2_MMAP_HEADER_SIZE;
 	for (uint32_t i = 0; i < count; i++, entry += entry_size) {
 		out->mmap[i] = (struct boot_mmap_entry){
-			.base = read_u64(entry),
-			.length = read_u64(entry + 8),
-			.type = read_u32(entry + 16),
+			.base = read_u64(entry + MMAP_ENTRY_BASE),
+			.length = read_u64(entry + MMAP_ENTRY_LENGTH),
+			.type = read_u32(entry + MMAP_ENTRY_TYPE),
 		};
 	}
 	out->mmap_count = count;
@@ -127,17 +150,17 @@ static enum mb2_error parse_mmap(const struct mb2_cursor *c)
  * bpp, type (u8), reserved, then color info (not read). */
 static enum mb2_error parse_framebuffer(const struct mb2_cursor *c)
 {
-	if (c->size < MB2_TAG_HEADER_SIZE + 23)
+	if (c->size < FB_FIXED)
 		return MB2_ERR_TAG;
 	const uint8_t *p = tag_body(c);
 	c->out->fb = (struct boot_framebuffer){
 		.present = true,
-		.addr = read_u64(p + 8),
-		.pitch = read_u32(p + 16),
-		.width = read_u32(p + 20),
-		.height = read_u32(p + 24),
-		.bpp = p[28],
-		.type = p[29],
+		.addr = read_u64(p + FB_ADDR),
+		.pitch = read_u32(p + FB_PITCH),
+		.width = read_u32(p + FB_WIDTH),
+		.height = read_u32(p + FB_HEIGHT),
+		.bpp = p[FB_BPP],
+		.type = p[FB_TYPE],
 	};
 	return MB2_OK;
 }
@@ -146,15 +169,15 @@ static enum mb2_error parse_framebuffer(const struct mb2_cursor *c)
 static enum mb2_error parse_efi_system_table(const struct mb2_cursor *c)
 {
 	bool wide = c->type == MB2_TAG_EFI64;
-	if (c->size < MB2_TAG_HEADER_SIZE + (wide ? 8u : 4u))
+	if (c->size < EFI_POINTER + (wide ? sizeof(uint64_t) : sizeof(uint32_t)))
 		return MB2_ERR_TAG;
 	struct boot_info *out = c->out;
 	out->efi = true;
 	/* A 64-bit pointer wins over a 32-bit one whatever their order. */
 	if (wide)
-		out->efi_system_table = read_u64(tag_body(c) + 8);
+		out->efi_system_table = read_u64(tag_body(c) + EFI_POINTER);
 	else if (out->efi_system_table == 0)
-		out->efi_system_table = read_u32(tag_body(c) + 8);
+		out->efi_system_table = read_u32(tag_body(c) + EFI_POINTER);
 	return MB2_OK;
 }
 
@@ -172,9 +195,9 @@ static enum mb2_error parse_rsdp(const struct mb2_cursor *c)
 	const uint8_t *rsdp = tag_body(c) + MB2_TAG_HEADER_SIZE;
 	out->rsdp = rsdp;
 	out->rsdp_size = len;
-	/* ACPI 6.4, 5.2.5.3: Revision at byte 15; a v2 RSDP that claims 0 is
-	 * still told apart from tag 14 by rsdp_size. */
-	out->rsdp_revision = is_new ? rsdp[15] : 0;
+	/* A v2 copy that claims revision 0 is still told apart from tag 14
+	 * by rsdp_size. */
+	out->rsdp_revision = is_new ? rsdp[RSDP_REVISION] : 0;
 	return MB2_OK;
 }
 
@@ -184,10 +207,10 @@ static enum mb2_error parse_efi_mmap(const struct mb2_cursor *c)
 {
 	if (c->size < MB2_MMAP_HEADER_SIZE)
 		return MB2_ERR_TAG;
-	uint32_t desc_size = read_u32(tag_body(c) + 8);
-	/* UEFI 2.9, 7.2 GetMemoryMap(): EFI_MEMORY_DESCRIPTOR is 40 bytes and the
-	 * firmware's descriptor size is at least that, 8-byte aligned. */
-	if (desc_size < 40 || desc_size % 8 != 0)
+	uint32_t desc_size = read_u32(tag_body(c) + EFI_MMAP_DESC_SIZE);
+	/* GetMemoryMap()'s descriptor size may exceed the struct, never fall
+	 * short of it; it keeps the descriptors 8-byte aligned. */
+	if (desc_size < EFI_MEMORY_DESCRIPTOR_MIN || desc_size % 8 != 0)
 		return MB2_ERR_TAG;
 	struct boot_info *out = c->out;
 	out->efi = true;
@@ -246,8 +269,8 @@ static enum mb2_error walk_tags(struct mb2_cursor *c)
 	for (;;) {
 		if (c->total_size - c->offset < MB2_TAG_HEADER_SIZE)
 			return MB2_ERR_NO_END;
-		c->type = read_u32(c->base + c->offset);
-		c->size = read_u32(c->base + c->offset + 4);
+		c->type = read_u32(c->base + c->offset + TAG_TYPE);
+		c->size = read_u32(c->base + c->offset + TAG_SIZE);
 		if (c->size < MB2_TAG_HEADER_SIZE || c->size > c->total_size - c->offset)
 			return MB2_ERR_TAG;
 		if (c->type == MB2_TAG_END)

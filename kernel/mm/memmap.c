@@ -119,8 +119,9 @@ static enum memmap_error take_usable(struct memmap *map, uint64_t start, uint64_
 		enum memmap_error err = paint(map, max_u64(r->start, start), min_u64(r->end, end), type);
 		if (err != MEMMAP_OK)
 			return err;
-		/* The painted part is no longer usable and what is left of
-		 * r lies outside [start, end): rescanning from here is safe. */
+		/* What is left of r lies outside [start, end). A merge with
+		 * the range before moves the rest down by one: step back so
+		 * that none is skipped. */
 		if (i > 0)
 			i--;
 	}
