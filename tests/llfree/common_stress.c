@@ -4,6 +4,7 @@
 #include "common_stress.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,24 @@ _Noreturn void stress_fail(const char *fmt, ...)
 	fflush(stdout);
 	fflush(stderr);
 	_exit(1);
+}
+
+/* A library assertion aborts: say which case and seed before dying. */
+static void on_abort(int sig)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line),
+			 "FAIL %s seed=0x%016" PRIx64 ": aborted (signal %d; a library assertion?)\n",
+			 case_name, case_seed, sig);
+	if (n > 0)
+		(void)!write(2, line, (size_t)n);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void stress_report_aborts(void)
+{
+	signal(SIGABRT, on_abort);
 }
 
 uint64_t stress_seed_from_env(const char *name)

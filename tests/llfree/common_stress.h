@@ -77,6 +77,9 @@ static inline stress_rng_t stress_rng_for(uint64_t seed, unsigned thread)
 	return rng;
 }
 
+/* On SIGABRT (a failed library assertion), print the case and seed first. */
+void stress_report_aborts(void);
+
 /* Seed from env var `name` (decimal or 0x hex) if set, else from the clock. */
 uint64_t stress_seed_from_env(const char *name);
 /* Integer from env var `name`, or `fallback` when unset or unparsable. */

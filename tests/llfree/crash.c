@@ -638,6 +638,7 @@ static void check_refused_buffers(uint64_t seed, uint64_t frames)
 int main(void)
 {
 	uint64_t seed = stress_seed_from_env("LLFREE_STRESS_SEED");
+	stress_report_aborts();
 	long cycles = stress_long_from_env("LLFREE_CRASH_CYCLES", 40);
 	uint64_t budget_ms = (uint64_t)stress_long_from_env("LLFREE_CRASH_MS", 20000);
 	/* A partial tree and a partial area at the end. */

@@ -20,14 +20,24 @@ $(LLSTRESS_TSAN): $(patsubst %.c,$(BUILD)/tsan/%.o,$(LLSTRESS_SRCS)) $(BUILD)/ts
 $(LLSTRESS_ASAN): $(patsubst %.c,$(BUILD)/asan/%.o,$(LLSTRESS_SRCS)) $(BUILD)/asan/libllfree.a
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -o $@
 
+# The same cases at 128 areas per tree (64 Ki frames per tree: tree counts
+# past 16 bits, design 5.7), library and tests rebuilt at that geometry.
+LLSTRESS_GEOM7 := $(BUILD)/stress-geom7/stress
+$(BUILD)/stress-geom7/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_AREAS_PER_TREE_SHIFT=7 $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS))
+	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
+
 ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)
 
 # Sanitizer runs: a fifth of the rounds, shorter time bound per case.
 LLSTRESS_SAN_ENV := LLFREE_STRESS_SCALE=20 LLFREE_STRESS_MS=1500
 
 .PHONY: test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash coverage-llfree
-test-llfree-stress: $(LLSTRESS_HOST)
+test-llfree-stress: $(LLSTRESS_HOST) $(LLSTRESS_GEOM7)
 	$(LLSTRESS_HOST)
+	LLFREE_STRESS_SCALE=50 LLFREE_STRESS_MS=1200 $(LLSTRESS_GEOM7)
 
 # TSan maps its shadow at fixed addresses; on kernels with high mmap ASLR
 # entropy (vm.mmap_rnd_bits > 28) it aborts with "unexpected memory
@@ -74,7 +84,7 @@ coverage-llfree: $(LLCOV_UNIT) $(LLCOV_STRESS) $(LLCOV_CRASH)
 	gcovr --root . --filter 'llfree/src/' --object-directory $(BUILD)/cov $(BUILD)/cov
 
 help::
-	@echo "  test-llfree-stress  LLFree concurrent stress cases (LLFREE_STRESS_SEED=... to reproduce)"
+	@echo "  test-llfree-stress  LLFree concurrent stress cases, 8 and 128 areas per tree (LLFREE_STRESS_SEED=... to reproduce)"
 	@echo "  test-llfree-tsan    the stress cases under ThreadSanitizer"
 	@echo "  test-llfree-asan    the stress cases under Address+UB sanitizers"
 	@echo "  test-llfree-crash   LLFree: SIGKILL mid-run, RECOVER, account every frame"

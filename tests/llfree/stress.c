@@ -914,6 +914,7 @@ static uint64_t name_hash(const char *s)
 int main(int argc, char **argv)
 {
 	uint64_t seed = stress_seed_from_env("LLFREE_STRESS_SEED");
+	stress_report_aborts();
 	scale_pct = stress_long_from_env("LLFREE_STRESS_SCALE", 100);
 	case_ms = (uint64_t)stress_long_from_env("LLFREE_STRESS_MS", 2500);
 	unsigned ran = 0;
