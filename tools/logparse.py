@@ -25,6 +25,8 @@ import sys
 # and two-character escapes (ESC x).
 ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A capture tool's timestamp before the tag, e.g. "[  12.345678] RESULT ..." (grabserial, dmesg style).
+TIMESTAMP = re.compile(r"^\[[0-9 .:T-]+\]\s*")
 TAG = re.compile(r"([A-Z][A-Z0-9_]*)(?: (.*))?$")
 PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$)')
 
@@ -44,7 +46,7 @@ def clean(raw):
     """The text of a log line without escape codes, control characters or edges."""
     text = ESCAPE.sub("", raw)
     text = CONTROL.sub("", text)
-    return text.strip()
+    return TIMESTAMP.sub("", text.strip())
 
 
 def unquote(value):

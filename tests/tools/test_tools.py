@@ -4,7 +4,8 @@
   qemu-crafted.log  a made-up QEMU serial log: OVMF escape codes, \\r\\r\\n,
                     two boots, PROGRESS/ERROR lines, a RESULT cut by another
                     line, a frag RESULT missing a key, a RESULT before the
-                    boot's ENV, a quoted value, a truncated last line
+                    boot's ENV, a quoted value, a capture tool's timestamp
+                    before a tag, a truncated last line
   host.log          a real llfree-bench run on the development machine (2 CPUs)
   host-16cores.log  two real runs concatenated (bulk/repeat/rand, then frag)
                     on a quiet 16-core Xeon VM
@@ -55,6 +56,8 @@ def crafted_rows(source):
         + FRAG_NONE + [""] + NO_ENV + [source, "18"],
         ["repeat", "buddy", "4", "9", "2", "2097152", "1", "120", "121", "122", "0", "0", "0", ""]
         + FRAG_NONE + ['a "quoted" value'] + KVM + [source, "20"],
+        ["rand", "buddy", "26", "0", "0", "1069056000", "10000", "500", "600", "700", "800", "900",
+         "1000", ""] + FRAG_NONE + [""] + KVM + [source, "21"],
     ]
 
 
@@ -82,7 +85,7 @@ class LogParse(unittest.TestCase):
         self.assertIn("qemu-crafted.log:11: skipped: not key=value", warnings[0])
         self.assertIn("qemu-crafted.log:13: log reports: ERROR", warnings[1])
         self.assertIn("qemu-crafted.log:15: skipped: RESULT without moves", warnings[2])
-        self.assertIn("qemu-crafted.log:21: skipped: RESULT without put_max", warnings[3])
+        self.assertIn("qemu-crafted.log:22: skipped: RESULT without put_max", warnings[3])
 
     def test_strict_fails_and_quiet_is_quiet(self):
         p = run([LOGPARSE, "--strict", "-q", CRAFTED])
@@ -108,7 +111,7 @@ class LogParse(unittest.TestCase):
         rows = [dict(zip(read_csv(p.stdout)[0], r)) for r in read_csv(p.stdout)[1:]]
         crafted = [r for r in rows if r["source"] == CRAFTED]
         host = [r for r in rows if r["source"] == HOST]
-        self.assertEqual(len(crafted), 6)
+        self.assertEqual(len(crafted), 7)
         self.assertEqual(len(host), host_results())
         self.assertTrue(all(r["env_platform"] == "host" for r in host))
         self.assertTrue(all(r["env_platform"] == "" for r in crafted))
