@@ -6,7 +6,7 @@
 ACPI_UNIT_SRCS  := kernel/firmware/acpi.c kernel/firmware/madt.c kernel/firmware/fadt.c \
                    kernel/firmware/hpet.c kernel/firmware/nfit.c
 ACPI_UNIT_TESTS := tests/kernel/test_acpi.c tests/kernel/test_madt.c tests/kernel/test_nfit.c \
-                   tests/kernel/test_acpi_qemu.c \
+                   tests/kernel/test_acpi_qemu.c tests/kernel/test_acpi_fuzz.c \
                    tests/kernel/acpi_builder.c
 
 # Not named test_*: kernel-unit.mk links $(BUILD)/*/tests/kernel/test_% by pattern.

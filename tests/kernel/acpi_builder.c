@@ -14,10 +14,16 @@ void fake_mem_init(struct fake_mem *m)
 	cr_assert(m->bytes);
 }
 
-void fake_mem_free(struct fake_mem *m)
+void fake_mem_unmap_all(struct fake_mem *m)
 {
 	for (size_t i = 0; i < m->copy_count; i++)
 		free(m->copies[i]);
+	m->copy_count = 0;
+}
+
+void fake_mem_free(struct fake_mem *m)
+{
+	fake_mem_unmap_all(m);
 	free(m->copies);
 	free(m->bytes);
 	memset(m, 0, sizeof(*m));

@@ -23,6 +23,8 @@ struct fake_mem {
 
 void fake_mem_init(struct fake_mem *m);
 void fake_mem_free(struct fake_mem *m);
+/* Free the mappings handed out so far (their pointers become invalid). */
+void fake_mem_unmap_all(struct fake_mem *m);
 /* The mapper: an exact-size copy of [phys, phys+len), NULL outside the memory. */
 const void *fake_mem_map(void *ctx, uint64_t phys, size_t len);
 
