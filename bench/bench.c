@@ -89,7 +89,6 @@ static bool check_run(struct run *r)
 	return ok;
 }
 
-
 static void report(struct run *r, unsigned iteration)
 {
 	struct bench_result res = {
