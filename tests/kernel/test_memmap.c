@@ -311,6 +311,34 @@ Test(memmap, too_many_ranges)
 	cr_assert_eq(build(e, MEMMAP_MAX + 1), MEMMAP_ERR_TOO_MANY);
 }
 
+/* A full table has no room for the split a kernel range makes. */
+Test(memmap, too_many_after_keep_split)
+{
+	static struct boot_mmap_entry e[MEMMAP_MAX];
+	for (size_t i = 0; i < ARRAY_LEN(e); i++)
+		e[i] = (struct boot_mmap_entry){16 * MiB + i * 8 * KiB, 8 * KiB, i % 2 ? 2 : 1};
+	const struct boot_range whole[] = {{16 * MiB, 16 * MiB + 8 * KiB}}; /* no split */
+	cr_assert_eq(memmap_build(e, MEMMAP_MAX, whole, 1, &map), MEMMAP_OK);
+	const struct boot_range half[] = {{16 * MiB + 4 * KiB, 16 * MiB + 6 * KiB}};
+	cr_assert_eq(memmap_build(e, MEMMAP_MAX, half, 1, &map), MEMMAP_ERR_TOO_MANY);
+	/* the first MiB splits too */
+	e[0] = (struct boot_mmap_entry){1 * MiB - 4 * KiB, 12 * KiB, 1};
+	e[1] = (struct boot_mmap_entry){1 * MiB + 8 * KiB, 4 * KiB, 2};
+	cr_assert_eq(memmap_build(e, MEMMAP_MAX, NULL, 0, &map), MEMMAP_ERR_TOO_MANY);
+}
+
+Test(memmap, names)
+{
+	for (int e = MEMMAP_OK; e < MEMMAP_ERR_COUNT; e++)
+		cr_assert_str_neq(memmap_strerror((enum memmap_error)e), "unknown memory map error",
+				  "error %d unnamed", e);
+	cr_assert_str_eq(memmap_strerror((enum memmap_error)99), "unknown memory map error");
+	const char *names[] = {"usable", "reserved", "acpi", "nvs", "kernel", "low"};
+	for (int t = MEMMAP_USABLE; t <= MEMMAP_LOW; t++)
+		cr_assert_str_eq(memmap_type_name((enum memmap_type)t), names[t - 1]);
+	cr_assert_str_eq(memmap_type_name((enum memmap_type)0), "?");
+}
+
 /* Many touching usable entries (OVMF splits RAM by UEFI type) become one. */
 Test(memmap, adjacent_same_type_merge_beyond_table_size)
 {
