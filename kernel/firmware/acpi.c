@@ -28,6 +28,7 @@ static const char *const acpi_error_names[ACPI_ERR_COUNT] = {
 	[ACPI_ERR_TOO_MANY] = "more entries than the fixed tables hold",
 	[ACPI_ERR_NO_BSP] = "MADT lists no enabled CPU with the BSP's APIC id",
 	[ACPI_ERR_ADDRESS_SPACE] = "register is in an unsupported address space",
+	[ACPI_ERR_RSDP_TRUNCATED] = "RSDP revision 2+ given as a 20-byte copy: XSDT address unknown",
 };
 
 const char *acpi_strerror(enum acpi_error err)
@@ -142,14 +143,19 @@ enum acpi_error acpi_init(struct acpi *acpi, acpi_map_fn map, void *ctx, const v
 	acpi->ctx = ctx;
 
 	enum acpi_error err = acpi_rsdp_validate(rsdp, rsdp_size);
-	if (err)
+	/* The first 20 bytes checked out but the rest was not copied: only the
+	 * RSDT is reachable. */
+	bool truncated = err == ACPI_ERR_RSDP_LENGTH && rsdp_size < ACPI_RSDP_V2_SIZE;
+	if (err && !truncated)
 		return err;
 	const struct acpi_rsdp *r = rsdp;
 	acpi->revision = r->revision;
 	memcpy(acpi->oem_id, r->oem_id, sizeof(r->oem_id));
+	if (truncated)
+		acpi->xsdt_error = ACPI_ERR_RSDP_TRUNCATED;
 
 	/* 5.2.5.3: ACPI 2.0+ platforms give the XSDT; OSPM uses it over the RSDT. */
-	uint64_t xsdt = r->revision >= 2 ? r->xsdt_address : 0;
+	uint64_t xsdt = r->revision >= 2 && !truncated ? r->xsdt_address : 0;
 	if (xsdt) {
 		err = root_open(acpi, xsdt, true);
 		if (err == ACPI_OK)

@@ -100,6 +100,7 @@ enum acpi_error {
 	ACPI_ERR_TOO_MANY,         /* more entries than the fixed tables hold (the kept ones are valid) */
 	ACPI_ERR_NO_BSP,           /* the MADT has no enabled entry with the BSP's APIC id */
 	ACPI_ERR_ADDRESS_SPACE,    /* a register in an address space we cannot use */
+	ACPI_ERR_RSDP_TRUNCATED,   /* revision >= 2 but only its first 20 bytes were copied */
 	ACPI_ERR_COUNT
 };
 
@@ -141,7 +142,9 @@ enum acpi_error acpi_rsdp_validate(const void *rsdp, size_t size);
  * Validate `rsdp` (a copy of `rsdp_size` bytes, e.g. from multiboot2 tag 14/15)
  * and its root table: the XSDT when revision >= 2 and its address is
  * non-zero, else the RSDT; a broken XSDT falls back to a valid RSDT and
- * records why in xsdt_error. Every listed table is validated once here and
+ * records why in xsdt_error. So does a revision >= 2 RSDP handed over as a
+ * 20-byte copy (multiboot2 tag 14 from some loaders): its XSDT address is not
+ * in the copy (xsdt_error ACPI_ERR_RSDP_TRUNCATED). Every listed table is validated once here and
  * counted in bad_tables; the walk continues past bad ones.
  */
 enum acpi_error acpi_init(struct acpi *acpi, acpi_map_fn map, void *ctx, const void *rsdp,

@@ -149,6 +149,27 @@ Test(acpi, revision_2_with_zero_xsdt_uses_rsdt)
 	expect_table("APIC", 0, APIC_PHYS);
 }
 
+Test(acpi, revision_2_rsdp_in_a_20_byte_copy_uses_the_rsdt)
+{
+	struct acpi_rsdp r;
+	put_standard_tables();
+	put_rsdt(&mem, RSDT_PHYS, standard32, 3);
+	build_rsdp(&r, 2, RSDT_PHYS, XSDT_PHYS);
+	uint8_t copy[ACPI_RSDP_V1_SIZE]; /* exact size: ASan flags a read past it */
+	memcpy(copy, &r, sizeof(copy));
+
+	cr_assert_eq(acpi_rsdp_validate(copy, sizeof(copy)), ACPI_ERR_RSDP_LENGTH);
+	cr_assert_eq(init_with((const struct acpi_rsdp *)copy, sizeof(copy)), ACPI_OK);
+	cr_assert_eq(acpi.revision, 2);
+	cr_assert_not(acpi.xsdt);
+	cr_assert_eq(acpi.xsdt_error, ACPI_ERR_RSDP_TRUNCATED);
+	expect_table("APIC", 0, APIC_PHYS);
+
+	/* A bad first checksum is still fatal. */
+	copy[8]++;
+	cr_assert_eq(init_with((const struct acpi_rsdp *)copy, sizeof(copy)), ACPI_ERR_RSDP_CHECKSUM);
+}
+
 Test(acpi, broken_xsdt_falls_back_to_rsdt_and_says_why)
 {
 	struct acpi_rsdp r;
