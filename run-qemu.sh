@@ -236,7 +236,7 @@ verdict() {
 		return $EXIT_KERNEL_FAIL
 	fi
 	if [[ $done_line == "DONE status=ok"* && $rc == "$QEMU_STATUS_OK" ]]; then
-		echo "run-qemu.sh: OK in ${SECONDS}s: $done_line (log: $log)" >&2
+		echo "run-qemu.sh: OK in ${elapsed}s: $done_line (log: $log)" >&2
 		return $EXIT_OK
 	fi
 	echo "run-qemu.sh: FAIL: $done_line (QEMU status $rc, log: $log)" >&2
@@ -278,9 +278,12 @@ main() {
 	fi
 
 	qemu_command
-	SECONDS=0
+	local start=$EPOCHREALTIME rc
 	timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null
-	verdict $?
+	rc=$?
+	# QEMU's wall time, start to exit (the boot time of an ISO run)
+	elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+	verdict $rc
 }
 
 main "$@"
