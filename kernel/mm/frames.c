@@ -119,6 +119,13 @@ bool frames_init(const struct memmap *map, unsigned cores)
 		kprintf("ERROR msg=\"llfree_validate after init: %s\"\n", llfree_strerror(r));
 		return false;
 	}
+	/* Exactly the usable frames are free: holes, firmware ranges and our own stay allocated. */
+	uint64_t expect = map->usable_bytes / PAGE_SIZE - meta_bytes / PAGE_SIZE;
+	if (llfree_free_frames(&llfree) != expect) {
+		kprintf("ERROR msg=\"LLFree init: %llu frames free, the memory map has %llu usable\"\n",
+			(unsigned long long)llfree_free_frames(&llfree), (unsigned long long)expect);
+		return false;
+	}
 	kprintf("MEM usable_bytes=%llu managed_frames=%llu free_frames=%llu free_huge=%llu metadata_bytes=%llu "
 		"metadata_at=0x%llx init_us=%llu\n",
 		(unsigned long long)map->usable_bytes, (unsigned long long)frames,

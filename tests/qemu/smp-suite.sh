@@ -39,7 +39,7 @@ if [ "$suite" = soak ]; then
 	exit 0
 fi
 
-check 1-128M 1 128M kernel
+SMP_TSC_SOURCE=pmtimer check 1-128M 1 128M kernel
 check 2-512M 2 512M kernel
 check 4-3583M 4 3583M kernel
 check 8-5G 8 5G kernel
@@ -50,8 +50,13 @@ SMP_TIMEOUT=240 check 255-2G 255 2G kernel stress_rounds=20
 check bios-4-256M 4 256M bios
 check uefi-2-512M 2 512M uefi
 check 2-nostress 2 128M kernel stress=0
-# Every TSC reference, forced; without ACPI: one CPU (no MADT) and the PIT.
+# Every TSC reference, forced, must agree with the PM timer's figure (the
+# first boot's); without ACPI: one CPU (no MADT) and the PIT.
+hz=$(grep -o '^ENV .*tsc_hz=[0-9]* tsc_source=pmtimer' "${BUILD:-build}/tests/qemu/smp-1-128M.log" |
+	grep -o 'tsc_hz=[0-9]*' | cut -d= -f2)
+export SMP_TSC_HZ=$hz
 SMP_TSC_SOURCE=hpet check 2-hpet 2 256M kernel tsc_ref=hpet
 SMP_TSC_SOURCE=pit check 2-pit 2 256M kernel tsc_ref=pit
 SMP_CPUS=1 SMP_TSC_SOURCE=pit SMP_QEMU="--machine pc --qemu-arg -no-acpi" check noacpi-2 2 256M kernel
+unset SMP_TSC_HZ
 check_panic 4 3

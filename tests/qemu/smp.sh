@@ -9,7 +9,8 @@
 # Environment: BUILD (default build), SMP_TIMEOUT (seconds, default 120),
 #   SMP_CPUS (CPUs expected online, default SMP), SMP_TSC_SOURCE (expected
 #   tsc_source, default any), SMP_QEMU (more run-qemu.sh options, e.g.
-#   "--machine pc --qemu-arg -no-acpi").
+#   "--machine pc --qemu-arg -no-acpi"), SMP_TSC_HZ (tsc_hz must be within
+#   0.5 % of it: under TCG every reference measures the same host TSC).
 set -u
 name=$1 smp=$2 mem=$3 mode=$4
 shift 4
@@ -51,6 +52,11 @@ grep -Eq "^CPU found=$cpus online=$cpus failed=none " "$log" ||
 	fail "expected CPU found=$cpus online=$cpus failed=none, got: $(grep '^CPU ' "$log")"
 grep -Eq "^ENV .*tsc_hz=[1-9][0-9]* tsc_source=$source .*cpus=$cpus( |$)" "$log" ||
 	fail "expected ENV with tsc_hz, tsc_source=$source, cpus=$cpus; got: $(grep '^ENV ' "$log")"
+if [ -n "${SMP_TSC_HZ:-}" ]; then
+	hz=$(grep -o '^ENV .*tsc_hz=[0-9]*' "$log" | grep -o '[0-9]*$')
+	((hz * 1000 > SMP_TSC_HZ * 995 && hz * 1000 < SMP_TSC_HZ * 1005)) ||
+		fail "tsc_hz=$hz is more than 0.5 % away from $SMP_TSC_HZ"
+fi
 grep -Eq "^MEM usable_bytes=[1-9][0-9]* managed_frames=[1-9][0-9]* free_frames=[1-9][0-9]* " "$log" ||
 	fail "no MEM line from LLFree"
 if ! printf '%s\n' "$@" | grep -q '^stress=0$'; then
