@@ -40,6 +40,7 @@ struct mb2_cursor {
 	size_t offset;    /* of the current tag */
 	uint32_t type;    /* of the current tag */
 	uint32_t size;    /* of the current tag, header included, within total_size */
+	bool mmap_seen;   /* a second mmap tag is an error, even after an empty one */
 	struct boot_info *out;
 };
 
@@ -116,13 +117,14 @@ static enum mb2_error parse_module(const struct mb2_cursor *c)
 /* Tag 6 (3.6.8): entry_size, entry_version, then entries of entry_size bytes
  * each: base_addr (u64), length (u64), type (u32), reserved (u32). Later
  * versions may grow the entry; only the first 24 bytes are read. */
-static enum mb2_error parse_mmap(const struct mb2_cursor *c)
+static enum mb2_error parse_mmap(struct mb2_cursor *c)
 {
 	struct boot_info *out = c->out;
 	if (c->size < MB2_MMAP_HEADER_SIZE)
 		return MB2_ERR_TAG;
-	if (out->mmap_count != 0 || out->mmap_truncated)
+	if (c->mmap_seen)
 		return MB2_ERR_MMAP; /* a second map: which one is right? */
+	c->mmap_seen = true;
 	uint32_t entry_size = read_u32(tag_body(c) + MMAP_ENTRY_SIZE);
 	if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8 != 0)
 		return MB2_ERR_MMAP;
@@ -220,7 +222,7 @@ static enum mb2_error parse_efi_mmap(const struct mb2_cursor *c)
 	return MB2_OK;
 }
 
-static enum mb2_error parse_tag(const struct mb2_cursor *c)
+static enum mb2_error parse_tag(struct mb2_cursor *c)
 {
 	switch (c->type) {
 	case MB2_TAG_CMDLINE:

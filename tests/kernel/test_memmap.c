@@ -266,6 +266,14 @@ Test(memmap, range_ending_at_top_of_address_space)
 	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE}, {UINT64_MAX - 16 * MiB, UINT64_MAX, MEMMAP_RESERVED});
 }
 
+/* Rounding up a start in the last page must not wrap to 0. */
+Test(memmap, usable_in_last_page_of_address_space)
+{
+	const struct boot_mmap_entry e[] = {E(1 * MiB, 1 * MiB, 1), E(UINT64_MAX - 100, 50, 1)};
+	cr_assert_eq(build(e, 2), MEMMAP_OK);
+	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE});
+}
+
 Test(memmap, overflow_is_an_error)
 {
 	const struct boot_mmap_entry e[] = {

@@ -662,6 +662,13 @@ Test(multiboot2, duplicate_mmap)
 	tag_small_mmap();
 	finish();
 	cr_assert_eq(parse(), MB2_ERR_MMAP);
+
+	/* an empty map does not make room for another */
+	begin();
+	tag_mmap(24, NULL, 0);
+	tag_small_mmap();
+	finish();
+	cr_assert_eq(parse(), MB2_ERR_MMAP);
 }
 
 Test(multiboot2, strerror_names_every_error)
