@@ -135,6 +135,26 @@ static uint64_t root_entry(const struct acpi *acpi, size_t i)
 	return phys;
 }
 
+/*
+ * 5.2.5.3: ACPI 2.0+ platforms give the XSDT and OSPM uses it over the RSDT.
+ * A broken XSDT falls back to the RSDT, with the reason kept for the log.
+ */
+static enum acpi_error choose_root(struct acpi *acpi, const struct acpi_rsdp *r, bool truncated)
+{
+	uint64_t xsdt = r->revision >= 2 && !truncated ? r->xsdt_address : 0;
+	enum acpi_error err = ACPI_ERR_NO_ROOT;
+
+	if (xsdt) {
+		err = root_open(acpi, xsdt, true);
+		if (err == ACPI_OK)
+			return ACPI_OK;
+		acpi->xsdt_error = err;
+	}
+	if (!r->rsdt_address)
+		return err;
+	return root_open(acpi, r->rsdt_address, false);
+}
+
 enum acpi_error acpi_init(struct acpi *acpi, acpi_map_fn map, void *ctx, const void *rsdp,
 			  size_t rsdp_size)
 {
@@ -154,21 +174,10 @@ enum acpi_error acpi_init(struct acpi *acpi, acpi_map_fn map, void *ctx, const v
 	if (truncated)
 		acpi->xsdt_error = ACPI_ERR_RSDP_TRUNCATED;
 
-	/* 5.2.5.3: ACPI 2.0+ platforms give the XSDT; OSPM uses it over the RSDT. */
-	uint64_t xsdt = r->revision >= 2 && !truncated ? r->xsdt_address : 0;
-	if (xsdt) {
-		err = root_open(acpi, xsdt, true);
-		if (err == ACPI_OK)
-			goto validate;
-		acpi->xsdt_error = err;
-	}
-	if (!r->rsdt_address)
-		return xsdt ? err : ACPI_ERR_NO_ROOT;
-	err = root_open(acpi, r->rsdt_address, false);
+	err = choose_root(acpi, r, truncated);
 	if (err)
 		return err;
-
-validate:
+	/* Validate every listed table once, so the boot log can count bad ones. */
 	for (size_t i = 0; i < acpi->table_count; i++) {
 		const struct acpi_sdt_header *table;
 		if (acpi_map_table(map, ctx, root_entry(acpi, i), &table) != ACPI_OK)
