@@ -43,6 +43,11 @@ static unsigned opt_kinds; /* bit per llfree_kind_t */
 
 static const char *const kind_names[LLFREE_KINDS] = { "immovable", "movable", "huge" };
 
+/* Self-tests of the checks: a frame handed out twice, a held frame overwritten. */
+enum inject { INJECT_NONE, INJECT_DOUBLE, INJECT_OVERWRITE };
+static const char *const inject_names[] = { "none", "double", "overwrite", NULL };
+static unsigned opt_inject;
+
 static bool parse_uint_prefix(const char **s, unsigned *out)
 {
 	unsigned v = 0;
@@ -106,6 +111,8 @@ KOPT_UINT(opt_rounds, "stress_rounds", "300", "random-mix rounds per core");
 KOPT_UINT(opt_seconds, "stress_seconds", "0", "random-mix duration (overrides stress_rounds when > 0)");
 KOPT_UINT(opt_mem_percent, "stress_mem", "10", "percent of free memory the random mix may hold");
 KOPT_UINT(opt_seed, "stress_seed", "42", "random seed (each core adds its index)");
+KOPT_ENUM(opt_inject, "stress_inject", inject_names, "none",
+	  "self-test: core 0 claims its first block twice (double) or scribbles on it (overwrite); the run must fail");
 KOPT_CUSTOM(opt_orders, "stress_orders", "A-B", parse_orders, "0-10", "orders of the random mix");
 KOPT_CUSTOM(opt_kinds, "stress_kinds", "K,K", parse_kinds, "immovable,movable,huge",
 	    "kinds of the random mix");
@@ -296,6 +303,15 @@ static bool verify(const struct block *b, unsigned by_core, enum sign_mode mode)
 	return true;
 }
 
+/* stress_inject=: break what the checks must catch, once, on core 0. */
+static void inject_fault(const struct block *b)
+{
+	if (opt_inject == INJECT_DOUBLE)
+		claim(b->frame, 1, b->core); /* as if LLFree had handed the frame out again */
+	else if (opt_inject == INJECT_OVERWRITE)
+		frame_sig(b->frame)->tag ^= 1; /* as if someone else wrote into it */
+}
+
 /* Allocate, claim and sign one block; false on out of memory or failure. */
 static bool get_block(struct core_state *cs, unsigned core, unsigned order, unsigned kind,
 		      enum sign_mode mode, struct block *b)
@@ -315,6 +331,8 @@ static bool get_block(struct core_state *cs, unsigned core, unsigned order, unsi
 	if (!claim(frame, 1ull << order, core))
 		return false;
 	sign(b, mode);
+	if (core == 0 && b->seq == 1)
+		inject_fault(b);
 	cs->counts.allocs++;
 	return true;
 }

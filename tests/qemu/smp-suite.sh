@@ -10,6 +10,22 @@ cd "$(dirname "$0")/../.."
 suite=${1:-quick}
 check() { tests/qemu/smp.sh "$@" || exit 1; }
 
+# A run that must fail (run-qemu.sh exit 1) with `pattern` in the log and a failed stress TEST line.
+check_fails() {
+	local name=$1 pattern=$2 log=${BUILD:-build}/tests/qemu/smp-$1.log
+	shift 2
+	./run-qemu.sh --no-build --quiet --kernel --smp 2 --mem 256M --timeout 60 --log "$log" -- "$@" >/dev/null 2>&1
+	local rc=$?
+	if [ "$rc" -ne 1 ] || ! grep -q "$pattern" "$log" ||
+		! grep -q '^TEST name=stress cores=2 result=fail ' "$log" ||
+		! grep -q '^DONE status=fail reason="stress test failed"' "$log"; then
+		echo "FAIL smp-$name (run-qemu.sh exit $rc): expected $pattern"
+		tail -n 20 "$log"
+		exit 1
+	fi
+	echo "ok   smp-$name: $(grep -o 'ERROR msg=.*' "$log" | head -n 1)"
+}
+
 # panic_cpu=N: CPU N panics inside a job on all CPUs; the run must name it,
 # stop the others and fail (run-qemu.sh exit 1), not hang.
 check_panic() {
@@ -60,3 +76,8 @@ SMP_TSC_SOURCE=pit check 2-pit 2 256M kernel tsc_ref=pit
 SMP_CPUS=1 SMP_TSC_SOURCE=pit SMP_QEMU="--machine pc --qemu-arg -no-acpi" check noacpi-2 2 256M kernel
 unset SMP_TSC_HZ
 check_panic 4 3
+# The stress test's own checks must fire.
+check_fails inject-double 'ERROR msg="stress: frame 0x[0-9a-f]* allocated twice: core 0 got it while core 0 (seq 1) holds it"' \
+	stress_inject=double
+check_fails inject-overwrite 'ERROR msg="stress: core [0-9]*: frame 0x[0-9a-f]* of a block held by core 0 (seq 1) was overwritten' \
+	stress_inject=overwrite
