@@ -42,7 +42,7 @@
 #define THREADS 4
 #define SLOTS 48
 /* A thread that makes no progress this long means a hang (design 5.12). */
-#define PROGRESS_TIMEOUT_MS 5000
+#define PROGRESS_TIMEOUT_MS 20000
 
 /* Log words: 0 = empty/none, else (frame + 1) << 10 | kind << 8 | order, plus the op. */
 #define OP_GET (1ull << 62)
@@ -213,51 +213,45 @@ static bool frame_allocated(const llfree_t *self, uint64_t frame)
 }
 
 /*
- * Free the frames of a block that no log holds (mark 2): per area for huge
- * orders, else per frame. Other parts of the block may be logged by a
- * thread that got them after this block's put.
+ * What an op of `order` killed midway leaves allocated, in the smallest
+ * pieces the library sets one at a time: orders 0..6 are one CAS on one
+ * row (all or nothing), orders 7 and 8 whole rows set one by one, orders 9
+ * and up whole areas converted to huge one by one (design 2).
  */
-static void put_unlogged_part(llfree_t *self, uint64_t frame, unsigned order, llfree_kind_t kind,
-			      uint8_t *mark)
+static unsigned granule_order(unsigned order)
 {
-	uint64_t n = 1ull << order;
-	unsigned step = order >= LLFREE_HUGE_ORDER ? LLFREE_HUGE_ORDER : 0;
-	for (uint64_t f = frame; f < frame + n; f += 1ull << step) {
-		if (mark[f] != 2)
-			continue;
-		llfree_result_t res = llfree_put(self, 0, f, step, kind);
-		if (res != LLFREE_OK)
-			stress_fail("free in-flight remnant %" PRIu64 " order %u: %s", f, step,
-				    llfree_strerror(res));
-		for (uint64_t g = f; g < f + (1ull << step); g++)
-			mark[g] = 0;
-	}
-}
-
-/* Orders whose get or put is one CAS: after a kill the block is all or nothing. */
-static bool order_is_atomic(unsigned order)
-{
-	return order < 7 || order == LLFREE_HUGE_ORDER;
+	if (order <= 6)
+		return order;
+	return order < LLFREE_HUGE_ORDER ? 6 : LLFREE_HUGE_ORDER;
 }
 
 /*
- * Can the unlogged frames of this block be what a get of `order` left?
- * One-CAS orders leave all or nothing; orders 7 and 8 whole rows (set one
- * by one); orders above 9 whole huge areas (converted one by one).
+ * Claim for an op in flight the granules of the block at frame that no
+ * log holds (mark 2) in full, and free them (or only count them). A
+ * granule only partly unlogged belongs to some other op and is left.
+ * Returns the frames claimed.
  */
-static bool whole_granules(const uint8_t *mark, uint64_t frame, unsigned order)
+static uint64_t claim_granules(llfree_t *self, uint64_t frames, uint64_t frame, unsigned order,
+			       llfree_kind_t kind, uint8_t *mark, bool dry_run)
 {
-	uint64_t n = 1ull << order;
-	uint64_t granule = order_is_atomic(order) ? n : order > LLFREE_HUGE_ORDER
-		? LLFREE_AREA_FRAMES : 64;
-	for (uint64_t g = frame; g < frame + n; g += granule) {
-		uint64_t got = 0;
-		for (uint64_t f = g; f < g + granule; f++)
-			got += mark[f] == 2;
-		if (got != 0 && got != granule)
-			return false;
+	unsigned g_order = granule_order(order);
+	uint64_t g_size = 1ull << g_order, freed = 0;
+	for (uint64_t g = frame; g < frame + (1ull << order) && g + g_size <= frames; g += g_size) {
+		uint64_t unlogged = 0;
+		for (uint64_t f = g; f < g + g_size; f++)
+			unlogged += mark[f] == 2;
+		if (unlogged != g_size)
+			continue;
+		freed += g_size;
+		if (dry_run)
+			continue;
+		llfree_result_t res = llfree_put(self, 0, g, g_order, kind);
+		if (res != LLFREE_OK)
+			stress_fail("free in-flight remnant %" PRIu64 " order %u (op order %u): %s", g,
+				    g_order, order, llfree_strerror(res));
+		memset(mark + g, 0, g_size);
 	}
-	return true;
+	return freed;
 }
 
 /* Diagnostics: each thread's op in flight at the kill. */
@@ -344,12 +338,9 @@ static cycle_stats_t account(llfree_t *self, shared_t *sh, uint64_t frames, uint
 		unsigned order = dec_order(op);
 		if (slot_holds(&sh->log[t], op & ~OP_PUT))
 			continue; /* killed before the slot was cleared: still logged */
-		uint64_t n = 0;
-		for (uint64_t f = frame; f < frame + (1ull << order); f++)
-			n += mark[f] == 2;
+		uint64_t n = claim_granules(self, frames, frame, order, dec_kind(op), mark, false);
 		extra -= n;
 		st.inflight_blocks += n != 0;
-		put_unlogged_part(self, frame, order, dec_kind(op), mark);
 	}
 	/* Then gets, biggest first (get_rank). */
 	unsigned gets[THREADS], ngets = 0;
@@ -367,19 +358,26 @@ static cycle_stats_t account(llfree_t *self, shared_t *sh, uint64_t frames, uint
 		uint64_t op = atomic_load(&sh->log[gets[i]].op);
 		unsigned order = dec_order(op);
 		uint64_t n = 1ull << order;
-		/* The first aligned block of this order that the get can have made. */
+		/*
+		 * The aligned block of this order with the most granules the get
+		 * can have set (a get that finished leaves a whole block; a
+		 * smaller candidate may be another get's block of a lower order).
+		 */
+		uint64_t best = 0, best_got = 0;
 		for (uint64_t frame = 0; frame < frames; frame += n) {
-			uint64_t got = 0;
-			for (uint64_t f = frame; f < frame + n && f < frames; f++)
-				got += mark[f] == 2;
-			if (got == 0 || !whole_granules(mark, frame, order))
-				continue;
-			extra -= got;
-			st.unaccounted += got;
-			st.inflight_blocks++;
-			put_unlogged_part(self, frame, order, dec_kind(op), mark);
-			break;
+			uint64_t got = claim_granules(self, frames, frame, order, dec_kind(op), mark,
+						      true);
+			if (got > best_got) {
+				best = frame;
+				best_got = got;
+			}
 		}
+		if (best_got == 0)
+			continue;
+		claim_granules(self, frames, best, order, dec_kind(op), mark, false);
+		extra -= best_got;
+		st.unaccounted += best_got;
+		st.inflight_blocks++;
 	}
 	if (extra) {
 		print_ops(sh);
@@ -400,8 +398,8 @@ static void free_logged(llfree_t *self, shared_t *sh)
 			uint64_t v = atomic_load(&sh->log[t].slot[i]);
 			if (!v)
 				continue;
-			llfree_result_t res =
-				llfree_put(self, t, dec_frame(v), dec_order(v), dec_kind(v));
+			llfree_result_t res = llfree_put(self, t % llfree_cores(self), dec_frame(v),
+							 dec_order(v), dec_kind(v));
 			if (res != LLFREE_OK)
 				stress_fail("free logged block %" PRIu64 " order %u of thread %u: %s",
 					    dec_frame(v), dec_order(v), t, llfree_strerror(res));
@@ -417,13 +415,16 @@ static void *aligned_buffer(size_t size)
 	return buf;
 }
 
+/* Cores of the recovering allocator: the upper level is rebuilt, so any count works. */
+static size_t recover_cores = THREADS;
+
 /* RECOVER on `lower` with a fresh upper buffer. */
 static llfree_result_t recover(llfree_t *self, void **upper, uint64_t frames, void *lower,
 			       size_t lower_size)
 {
-	llfree_meta_size_t size = llfree_metadata_size(THREADS, frames);
+	llfree_meta_size_t size = llfree_metadata_size(recover_cores, frames);
 	*upper = aligned_buffer(size.upper);
-	llfree_config_t cfg = {.cores = THREADS, .frames = frames, .mode = LLFREE_INIT_RECOVER,
+	llfree_config_t cfg = {.cores = recover_cores, .frames = frames, .mode = LLFREE_INIT_RECOVER,
 			       .persistent = true, .upper = *upper, .upper_size = size.upper,
 			       .lower = lower, .lower_size = lower_size};
 	return llfree_init(self, &cfg);
@@ -449,7 +450,7 @@ static void print_allocated(const llfree_t *self)
 
 static void check_all_free(llfree_t *self, const char *when)
 {
-	for (size_t core = 0; core < THREADS; core++)
+	for (size_t core = 0; core < llfree_cores(self); core++)
 		STRESS_EXPECT_RES(llfree_drain(self, core), LLFREE_OK, "drain");
 	STRESS_EXPECT_RES(llfree_validate(self), LLFREE_OK, when);
 	if (llfree_free_frames(self) != llfree_frames(self))
@@ -479,6 +480,7 @@ static cycle_stats_t crash_cycle(uint64_t seed, uint64_t frames, uint8_t *mark)
 	if (pid == 0)
 		child_main(sh, lower, lower_size, frames, seed);
 	kill_child(pid, sh, target, &rng);
+	recover_cores = 1 + (size_t)stress_rng_below(&rng, 2 * THREADS);
 
 	llfree_t self;
 	void *upper;
@@ -659,6 +661,7 @@ int main(void)
 		uint64_t cycle_seed = seed + (uint64_t)done;
 		stress_set_case("kill_and_recover", cycle_seed);
 		cycle_stats_t st = crash_cycle(cycle_seed, frames, mark);
+		recover_cores = THREADS;
 		sum_unaccounted += st.unaccounted;
 		if (st.unaccounted > max_unaccounted)
 			max_unaccounted = st.unaccounted;
