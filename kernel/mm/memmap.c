@@ -12,6 +12,8 @@
  */
 #include "mm/memmap.h"
 
+#include <stdbool.h>
+
 #include "lib/string.h"
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -144,14 +146,26 @@ static enum memmap_error check_input(const struct boot_mmap_entry *entries, size
 	return MEMMAP_OK;
 }
 
+static bool overlaps_any(const struct memmap *map, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < map->count && map->ranges[i].start < end; i++) {
+		if (map->ranges[i].end > start)
+			return true;
+	}
+	return false;
+}
+
 static enum memmap_error paint_firmware(struct memmap *map, const struct boot_mmap_entry *entries,
 					size_t count)
 {
+	for (size_t i = 0; i < count; i++)
+		map->fw_unknown += entries[i].type == 0 || entries[i].type > MB2_MEM_BADRAM;
 	for (size_t t = 0; t < sizeof(paint_order) / sizeof(paint_order[0]); t++) {
 		for (size_t i = 0; i < count; i++) {
 			const struct boot_mmap_entry *e = &entries[i];
 			if (e->length == 0 || classify(e->type) != paint_order[t])
 				continue;
+			map->fw_overlaps += overlaps_any(map, e->base, e->base + e->length);
 			enum memmap_error err = paint(map, e->base, e->base + e->length, paint_order[t]);
 			if (err != MEMMAP_OK)
 				return err;

@@ -46,6 +46,9 @@ struct memmap {
 	uint64_t usable_bytes;   /* sum of USABLE */
 	uint64_t top_usable;     /* exclusive end of the highest USABLE byte (sizes the direct map) */
 	uint64_t top_any;        /* exclusive end of the highest range of any type */
+	/* What the build had to decide, for the log (rules above memmap_type). */
+	size_t fw_overlaps;      /* firmware entries that overlapped an earlier-painted one */
+	size_t fw_unknown;       /* firmware entries of a type other than 1-5, kept reserved */
 };
 
 enum memmap_error {

@@ -107,6 +107,8 @@ Test(memmap, reserved_inside_usable_splits_it)
 	EXPECT({16 * MiB, 20 * MiB, MEMMAP_USABLE}, {20 * MiB, 21 * MiB, MEMMAP_RESERVED},
 	       {21 * MiB, 32 * MiB, MEMMAP_USABLE});
 	cr_assert_eq(map.usable_bytes, 15 * MiB);
+	cr_assert_eq(map.fw_overlaps, 1);
+	cr_assert_eq(map.fw_unknown, 0);
 }
 
 Test(memmap, usable_inside_reserved_is_swallowed)
@@ -167,6 +169,8 @@ Test(memmap, unknown_types_are_reserved)
 	       {20 * MiB, 21 * MiB, MEMMAP_USABLE}, {21 * MiB, 22 * MiB, MEMMAP_RESERVED},
 	       {22 * MiB, 23 * MiB, MEMMAP_USABLE}, {23 * MiB, 24 * MiB, MEMMAP_RESERVED},
 	       {24 * MiB, 32 * MiB, MEMMAP_USABLE});
+	cr_assert_eq(map.fw_unknown, 4);
+	cr_assert_eq(map.fw_overlaps, 4);
 }
 
 Test(memmap, identical_and_overlapping_usable_merge)
@@ -180,6 +184,7 @@ Test(memmap, identical_and_overlapping_usable_merge)
 	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
 	EXPECT({16 * MiB, 28 * MiB, MEMMAP_USABLE});
 	cr_assert_eq(map.usable_bytes, 12 * MiB);
+	cr_assert_eq(map.fw_overlaps, 3);
 }
 
 /* A reserved entry spanning several usable and ACPI entries and gaps. */
@@ -203,6 +208,7 @@ Test(memmap, unsorted_input_is_sorted)
 		E(4 * MiB, 4 * MiB, 1), E(1 * MiB, 1 * MiB, 1),
 	};
 	cr_assert_eq(build(e, ARRAY_LEN(e)), MEMMAP_OK);
+	cr_assert_eq(map.fw_overlaps, 0); /* touching is not overlapping */
 	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE}, {2 * MiB, 3 * MiB, MEMMAP_RESERVED},
 	       {4 * MiB, 8 * MiB, MEMMAP_USABLE}, {32 * MiB, 33 * MiB, MEMMAP_ACPI},
 	       {64 * MiB, 65 * MiB, MEMMAP_USABLE});
@@ -611,6 +617,9 @@ Test(memmap, qemu_real_maps)
 			     (unsigned long long)map.usable_bytes);
 		cr_assert_eq(map.top_usable, c->top_usable, "%s", c->name);
 		cr_assert_eq(map.top_any, c->top_any, "%s", c->name);
+		cr_assert_eq(map.fw_overlaps, 0, "%s", c->name);
+		cr_assert_eq(map.fw_unknown, c->fw == ovmf_q35_512m || c->fw == ovmf_pc_5g, "%s",
+			     c->name); /* OVMF's runtime code, type 20 */
 		/* the trampoline page: low RAM, never the multiboot info */
 		uint64_t low = memmap_low_page(&map);
 		cr_assert_eq(low, 0x1000, "%s", c->name);
