@@ -110,7 +110,7 @@ static void *alloc_buffer(size_t size)
 	return buf;
 }
 
-void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames)
+void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames, bool persistent)
 {
 	memset(alloc, 0, sizeof(*alloc));
 	alloc->size = llfree_metadata_size(cores, frames);
@@ -120,7 +120,7 @@ void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames)
 		.cores = cores,
 		.frames = frames,
 		.mode = LLFREE_INIT_FREE,
-		.persistent = false,
+		.persistent = persistent,
 		.upper = alloc->upper,
 		.upper_size = alloc->size.upper,
 		.lower = alloc->lower,

@@ -98,7 +98,7 @@ typedef struct stress_alloc {
 } stress_alloc_t;
 
 /* Init an allocator with every frame free; fails the test on any error. */
-void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames);
+void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames, bool persistent);
 void stress_alloc_free(stress_alloc_t *alloc);
 /*
  * End-of-case checks: validate, drain every core, then free count == frames,

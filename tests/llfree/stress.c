@@ -70,8 +70,8 @@ static uint64_t case_ms = 2500;
 
 /* ---- case scaffolding ----------------------------------------------------- */
 
-static void ctx_setup(ctx_t *ctx, uint64_t seed, unsigned threads, uint64_t frames,
-		      uint64_t rounds)
+static void ctx_setup_persistent(ctx_t *ctx, uint64_t seed, unsigned threads, uint64_t frames,
+				 uint64_t rounds, bool persistent)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->threads = threads;
@@ -83,13 +83,19 @@ static void ctx_setup(ctx_t *ctx, uint64_t seed, unsigned threads, uint64_t fram
 	ctx->deadline = stress_now_ms() + case_ms;
 	ctx->max_order = LLFREE_MAX_ORDER;
 	ctx->hold_cap = LLFREE_TREE_FRAMES + 256;
-	stress_alloc_init(&ctx->alloc, threads, frames);
+	stress_alloc_init(&ctx->alloc, threads, frames, persistent);
 	stress_owner_init(&ctx->own, frames);
 	pthread_mutex_init(&ctx->pool_lock, NULL);
 	for (unsigned i = 0; i < threads; i++) {
 		ctx->w[i] = (worker_t){.ctx = ctx, .id = i, .core = i,
 				       .rng = stress_rng_for(seed, i)};
 	}
+}
+
+static void ctx_setup(ctx_t *ctx, uint64_t seed, unsigned threads, uint64_t frames,
+		      uint64_t rounds)
+{
+	ctx_setup_persistent(ctx, seed, threads, frames, rounds, false);
 }
 
 static void *worker_main(void *arg)
@@ -137,6 +143,17 @@ static void ctx_check_counts(ctx_t *ctx, const char *when)
 	STRESS_CHECK(free_frames + held == frames,
 		     "%s: %" PRIu64 " free + %" PRIu64 " held != %" PRIu64 " frames", when,
 		     free_frames, held, frames);
+	/* Whole areas nobody holds are exactly the free huge frames. */
+	uint64_t untouched = 0;
+	for (uint64_t a = 0; a < frames / LLFREE_AREA_FRAMES; a++) {
+		uint64_t f = a * LLFREE_AREA_FRAMES, end = f + LLFREE_AREA_FRAMES;
+		while (f < end && atomic_load_explicit(&ctx->own.word[f], memory_order_relaxed) == 0)
+			f++;
+		untouched += f == end;
+	}
+	STRESS_CHECK(llfree_free_huge(&ctx->alloc.llfree) == untouched,
+		     "%s: %" PRIu64 " free huge areas, but %" PRIu64 " areas are held by nobody",
+		     when, llfree_free_huge(&ctx->alloc.llfree), untouched);
 }
 
 /*
@@ -795,6 +812,18 @@ static void case_producer_consumer(uint64_t seed)
 	ctx_finish(&ctx);
 }
 
+/* With persistence every lower update is written back (design 3): same results. */
+static void case_persistent(uint64_t seed)
+{
+	ctx_t ctx;
+	ctx_setup_persistent(&ctx, seed, 4, odd_frames(8), 100000, true);
+	ctx.cross = true;
+	ctx.drain = true;
+	ctx.max_order = LLFREE_HUGE_ORDER + 1;
+	ctx_run(&ctx, body_mix);
+	ctx_finish(&ctx);
+}
+
 static void case_cross_free(uint64_t seed)
 {
 	ctx_t ctx;
@@ -894,6 +923,7 @@ static const struct stress_case {
 	{"huge", case_huge},
 	{"producer_consumer", case_producer_consumer},
 	{"cross_free", case_cross_free},
+	{"persistent", case_persistent},
 	{"small_memory", case_small_memory},
 	{"one_tree", case_one_tree},
 	{"drain", case_drain},
