@@ -73,7 +73,8 @@ static bool res_inc(reservation_t old, const res_change_t *arg, reservation_t *n
 
 static bool res_set_row(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
-	if (!res_present(old) || res_tree(old) != arg->tree)
+	/* Refusing an unchanged row saves the CAS on most allocations. */
+	if (!res_present(old) || res_tree(old) != arg->tree || res_row(old) == arg->row)
 		return false;
 	*next = res_make(res_free(old), arg->row);
 	return true;
