@@ -242,8 +242,12 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
  * Split a huge area so that its frames can be freed one by one (design 2):
  * fill every row, then clear the huge flag. Concurrent splitters cooperate:
  * each fills the rows still zero and the first to clear the flag finishes;
- * nobody waits for another. A splitter stops filling as soon as it sees the
- * flag cleared, since rows may then legitimately become zero again.
+ * nobody waits for another (mistake 12). A splitter stops filling as soon
+ * as it sees the flag cleared, since rows may then legitimately become zero
+ * again. Residual window: a splitter stalled between its check and its row
+ * CAS while the split completes and all 64 frames of that row are freed
+ * would mark them allocated again. That can only lose those frames (until
+ * a deep recovery recounts), never hand one out twice.
  */
 static void split_huge(const llfree_t *self, size_t area)
 {
