@@ -8,6 +8,7 @@
 
 #include "arch/cpu.h"
 #include "arch/paging.h"
+#include "cmdline.h"
 #include "lib/printf.h"
 
 #define MSR_IA32_APIC_BASE 0x1Bu
@@ -46,6 +47,12 @@
 #define ICR_PENDING_SPINS 1000000u
 
 static enum apic_mode mode;
+
+/* apic=x2apic: use x2APIC even where xAPIC would do (tests the x2APIC path under KVM). */
+static const char *const apic_option_names[] = { "auto", "x2apic", NULL };
+static unsigned opt_apic;
+KOPT_ENUM(opt_apic, "apic", apic_option_names, "auto",
+	  "local APIC mode: auto (x2APIC only when the firmware chose it or an id needs it) or x2apic");
 static volatile uint32_t *xapic;
 
 static uint32_t apic_read(uint32_t reg)
@@ -93,14 +100,18 @@ bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic)
 {
 	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 	bool firmware_x2apic = (base & (APIC_BASE_EN | APIC_BASE_EXTD)) == (APIC_BASE_EN | APIC_BASE_EXTD);
+	bool ok = true;
 
-	if (firmware_x2apic || need_x2apic) {
-		if (!firmware_x2apic && !cpu_has_x2apic()) {
-			kprintf("WARN msg=\"APIC ids above 254 need x2APIC, which this CPU lacks\"\n");
-			return false;
-		}
+	need_x2apic |= opt_apic == 1;
+	outb(PIC1_DATA, 0xFF);
+	outb(PIC2_DATA, 0xFF);
+	if (firmware_x2apic || (need_x2apic && cpu_has_x2apic())) {
 		mode = APIC_MODE_X2APIC;
 	} else {
+		if (need_x2apic) {
+			kprintf("WARN msg=\"APIC ids above 254 need x2APIC, which this CPU lacks\"\n");
+			ok = false; /* the BSP still runs, in xAPIC mode */
+		}
 		uint64_t phys = base & APIC_BASE_ADDR_MASK;
 		if (madt_apic_phys && madt_apic_phys != phys)
 			kprintf("WARN msg=\"MADT says LAPIC at 0x%llx, IA32_APIC_BASE says 0x%llx; using the MSR\"\n",
@@ -108,10 +119,8 @@ bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic)
 		xapic = (volatile uint32_t *)paging_map_mmio(phys, 4096);
 		mode = APIC_MODE_XAPIC;
 	}
-	outb(PIC1_DATA, 0xFF);
-	outb(PIC2_DATA, 0xFF);
 	apic_enable_this_cpu();
-	return true;
+	return ok;
 }
 
 void apic_init_ap(void)

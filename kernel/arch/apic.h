@@ -23,8 +23,9 @@ enum apic_mode { APIC_MODE_XAPIC, APIC_MODE_X2APIC };
 
 /*
  * BSP: choose the mode (x2APIC if the firmware left it on or `need_x2apic`),
- * map the xAPIC page, enable the APIC. Returns false with a message when a
- * required x2APIC is missing.
+ * map the xAPIC page, enable the APIC, mask the legacy PICs. Returns false
+ * with a message when a required x2APIC is missing (the BSP then runs alone,
+ * in xAPIC mode).
  */
 bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic);
 /* AP: enable its own local APIC in the BSP's mode. */
