@@ -12,7 +12,7 @@
 ;
 ; Mailbox (struct trampoline_mailbox in kernel/arch/smp.h, same offsets):
 ;   +0  cr3    u32  top-level page table, physical, below 4 GiB
-;   +4  cr4    u32  CR4 to load before paging (PAE set, PCIDE clear)
+;   +4  cr4    u32  CR4 bits valid before paging (PAE set; the C entry sets the rest)
 ;   +8  cr0    u32  CR0 to load whole (PE and PG set)
 ;   +12 efer   u32  EFER low half (LME set; NXE as the BSP has it)
 ;   +16 stack  u64  initial RSP (virtual, 16-byte aligned)

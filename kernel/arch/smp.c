@@ -31,7 +31,11 @@
 #define AP_BLOCK_ORDER 3
 #define AP_BLOCK_BYTES (PAGE_SIZE << AP_BLOCK_ORDER)
 
-#define CR4_PCIDE (1ull << 17)
+/* CR4 bits the trampoline sets before paging (SDM 2.5); the rest, such as
+ * PCIDE (needs long mode) or CET (needs CR0.WP), the AP's C entry sets. */
+#define CR4_PSE (1ull << 4)
+#define CR4_LA57 (1ull << 12)
+#define CR4_BEFORE_PAGING (CR4_PSE | CR4_PAE | CR4_PGE | CR4_LA57)
 #define EFER_SCE (1ull << 0)
 
 extern const char trampoline_start[], trampoline_end[], trampoline_mailbox[];
@@ -45,7 +49,7 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 	percpu_load(cpu); /* reloading the segment registers cleared the GS base */
 	idt_load_this_cpu();
 	if (read_cr4() != bsp_cr4)
-		write_cr4(bsp_cr4); /* bits the trampoline could not set before long mode */
+		write_cr4(bsp_cr4); /* the bits the trampoline left out */
 	apic_init_ap();
 	cpu->online_tsc = rdtsc();
 	atomic_store_explicit(&cpu->state, CPU_ONLINE, memory_order_release);
@@ -55,7 +59,7 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 static void fill_mailbox(struct trampoline_mailbox *mb, struct percpu *cpu)
 {
 	mb->cr3 = (uint32_t)paging_root_phys();
-	mb->cr4 = (uint32_t)(bsp_cr4 & ~CR4_PCIDE); /* PCIDE only once in long mode (SDM 4.10.1) */
+	mb->cr4 = (uint32_t)(bsp_cr4 & CR4_BEFORE_PAGING);
 	mb->cr0 = (uint32_t)read_cr0();
 	mb->efer = (uint32_t)(rdmsr(MSR_EFER) & (EFER_LME | EFER_NXE | EFER_SCE));
 	mb->stack = cpu->stack_top;
