@@ -155,7 +155,7 @@ static enum mb2_error parse_framebuffer(const struct mb2_cursor *c)
 	if (c->size < FB_FIXED)
 		return MB2_ERR_TAG;
 	const uint8_t *p = tag_body(c);
-	c->out->fb = (struct boot_framebuffer){
+	struct boot_framebuffer fb = {
 		.present = true,
 		.addr = read_u64(p + FB_ADDR),
 		.pitch = read_u32(p + FB_PITCH),
@@ -164,6 +164,11 @@ static enum mb2_error parse_framebuffer(const struct mb2_cursor *c)
 		.bpp = p[FB_BPP],
 		.type = p[FB_TYPE],
 	};
+	/* A console writes width pixels into each pitch-byte row: a row that
+	 * does not fit its pitch would write past the framebuffer. */
+	if (fb.bpp == 0 || (uint64_t)fb.width * ((fb.bpp + 7u) / 8) > fb.pitch)
+		return MB2_ERR_TAG;
+	c->out->fb = fb;
 	return MB2_OK;
 }
 

@@ -52,8 +52,8 @@ void memmap_print(const struct memmap *map)
 		(unsigned long long)map->usable_bytes, (unsigned long long)map->top_usable,
 		(unsigned long long)map->top_any);
 	if (map->fw_overlaps != 0)
-		kprintf("memmap: %zu firmware entries overlapped others: the more restrictive type won\n",
+		kprintf("memmap: overlapping firmware entries: %zu, the more restrictive type won\n",
 			map->fw_overlaps);
 	if (map->fw_unknown != 0)
-		kprintf("memmap: %zu firmware entries of unknown type: kept reserved\n", map->fw_unknown);
+		kprintf("memmap: firmware entries of unknown type: %zu, kept reserved\n", map->fw_unknown);
 }

@@ -123,6 +123,18 @@ static size_t tag_rsdp(uint32_t type, uint8_t revision, size_t len, char oem_mar
 	return tag(type, body, len);
 }
 
+/* Tag 8 (3.6.12), direct RGB at 2 GiB. */
+static size_t tag_framebuffer(uint32_t pitch, uint32_t width, uint32_t height, uint8_t bpp)
+{
+	uint8_t fb[24] = {0};
+	uint64_t addr = 0x80000000;
+	uint32_t dims[3] = {pitch, width, height};
+	memcpy(fb, &addr, 8);
+	memcpy(fb + 8, dims, 12);
+	fb[20] = bpp, fb[21] = 1;
+	return tag(MB2_TAG_FRAMEBUFFER, fb, sizeof(fb));
+}
+
 static enum mb2_error parse(void)
 {
 	return mb2_parse(MB2_BOOTLOADER_MAGIC, b.words, INFO_PHYS, sizeof(b.words), &bi);
@@ -452,6 +464,29 @@ Test(multiboot2, efi_tags_malformed)
 	}
 }
 
+/* Rows must fit their pitch, or a console would write past the framebuffer. */
+Test(multiboot2, framebuffer_geometry)
+{
+	struct {
+		uint32_t pitch, width;
+		uint8_t bpp;
+		enum mb2_error want;
+	} cases[] = {
+		{3200, 800, 32, MB2_OK},          {3199, 800, 32, MB2_ERR_TAG},
+		{2400, 800, 24, MB2_OK},          {2560, 800, 24, MB2_OK}, /* padded rows */
+		{1600, 800, 15, MB2_OK},          {1599, 800, 16, MB2_ERR_TAG},
+		{4096, 0xffffffffu, 32, MB2_ERR_TAG}, {4096, 1024, 0, MB2_ERR_TAG},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		begin();
+		tag_framebuffer(cases[i].pitch, cases[i].width, 600, cases[i].bpp);
+		tag_small_mmap();
+		finish();
+		cr_assert_eq(parse(), cases[i].want, "case %zu", i);
+		cr_assert_eq(bi.fb.present, cases[i].want == MB2_OK, "case %zu", i);
+	}
+}
+
 Test(multiboot2, framebuffer_too_short)
 {
 	begin();
@@ -698,8 +733,7 @@ static uint32_t build_rich_info(void)
 		{0xffc00000, 0x400000, 2},
 	};
 	tag_mmap(32, e, ARRAY_LEN(e));
-	uint8_t fb[24] = {0};
-	tag(MB2_TAG_FRAMEBUFFER, fb, sizeof(fb));
+	tag_framebuffer(4096, 1024, 768, 32);
 	uint64_t efi64 = 0x1f9ee018;
 	tag(MB2_TAG_EFI64, &efi64, 8);
 	tag_rsdp(MB2_TAG_ACPI_OLD, 0, 20, 'o');
