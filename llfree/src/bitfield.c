@@ -255,6 +255,12 @@ void bitfield_init(bitfield_t *bf, unsigned valid, bool allocated)
 				      memory_order_relaxed);
 }
 
+void bitfield_mark_tail(bitfield_t *bf, unsigned valid)
+{
+	for (unsigned r = 0; r < BITFIELD_ROWS; r++)
+		atomic_fetch_or_explicit(&bf->rows[r], tail_bits(r, valid), memory_order_relaxed);
+}
+
 bool bitfield_tail_set(const bitfield_t *bf, unsigned valid)
 {
 	for (unsigned r = 0; r < BITFIELD_ROWS; r++) {

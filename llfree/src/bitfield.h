@@ -47,6 +47,8 @@ unsigned bitfield_allocated(const bitfield_t *bf);
 bool bitfield_is_zero(const bitfield_t *bf);
 /* Init (single-threaded): frames below valid are free, the rest allocated. */
 void bitfield_init(bitfield_t *bf, unsigned valid, bool allocated);
+/* Recovery: set the bits of frames at and above valid (past the end of memory). */
+void bitfield_mark_tail(bitfield_t *bf, unsigned valid);
 /* Frames at and above valid are all set (they are past the end of memory). */
 bool bitfield_tail_set(const bitfield_t *bf, unsigned valid);
 

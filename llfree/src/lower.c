@@ -115,14 +115,19 @@ bool lower_recover(llfree_t *self)
 	bool crashed = atomic_load_explicit(&self->meta->crashed, memory_order_acquire) != 0;
 	if (!crashed)
 		return false;
-	/* Deep recovery: the bitfields are the truth, except that a huge entry owns its area. */
+	/*
+	 * Deep recovery: the bitfields are the truth, except that a huge entry
+	 * owns its area. Frames past the end stay allocated whatever was found.
+	 */
 	for (size_t a = 0; a < padded_areas(self); a++) {
 		bitfield_t *bf = lower_bitfield(self, a);
 		_Atomic uint16_t *entry = lower_entry(self, a);
-		if (area_huge(area_load(entry))) {
+		unsigned valid = area_valid(self, a);
+		if (area_huge(area_load(entry)) && valid == LLFREE_AREA_FRAMES) {
 			bitfield_init(bf, LLFREE_AREA_FRAMES, false);
 			atomic_store_explicit(entry, area_make(0, true), memory_order_relaxed);
 		} else {
+			bitfield_mark_tail(bf, valid);
 			unsigned free = LLFREE_AREA_FRAMES - bitfield_allocated(bf);
 			atomic_store_explicit(entry, area_make(free, false), memory_order_relaxed);
 		}

@@ -293,3 +293,22 @@ Test(init, persistent_mode_works_on_the_host)
 	cr_assert_eq(llfree_get_at(&u.ll, 0, 513, 0, LLFREE_KIND_MOVABLE), LLFREE_ERR_IN_USE);
 	ut_fini(&u);
 }
+
+Test(init, deep_recovery_keeps_the_tail_allocated)
+{
+	uint64_t frames = 2 * LLFREE_TREE_FRAMES + 700; /* last area holds 188 frames */
+	ut_t u;
+	ut_init(&u, 1, frames);
+	size_t last = (size_t)(frames / LLFREE_AREA_FRAMES);
+	bitfield_t *bf = lower_bitfield(&u.ll, last);
+	/* Damage: tail bits cleared, a padding area looking free, a partial area marked huge. */
+	atomic_store(&bf->rows[7], 0);
+	atomic_store(&lower_bitfield(&u.ll, last + 1)->rows[0], 0);
+	atomic_store(lower_entry(&u.ll, last), area_make(0, true));
+	cr_assert_eq(llfree_validate(&u.ll), LLFREE_ERR_CORRUPT);
+	cr_assert_eq(ut_init_mode(&u, LLFREE_INIT_RECOVER), LLFREE_OK);
+	cr_assert(llfree_recovered_crashed(&u.ll));
+	cr_assert_eq(llfree_free_frames(&u.ll), frames);
+	cr_assert_eq(ut_exhaust(&u, 0, 0, LLFREE_KIND_MOVABLE, NULL), frames);
+	ut_fini(&u);
+}
