@@ -3,7 +3,7 @@
  * Follows "The Multiboot2 Specification" version 2.0, section 3.6 (boot information format).
  *
  * The parser works on any byte buffer (host unit tests feed crafted ones) and
- * never trusts sizes: a truncated tag, a size past the end or a misaligned tag
+ * never trusts sizes: a truncated tag, a size past the end or a misaligned info
  * is an error with a message, never a crash or a silently wrong map.
  */
 #ifndef KERNEL_FIRMWARE_MULTIBOOT2_H
@@ -91,8 +91,9 @@ struct boot_info {
 	size_t efi_mmap_size;
 	uint32_t efi_desc_size;
 	struct boot_framebuffer fb;
-	/* Where parsing failed, for the error message: offset of the offending
-	 * tag inside the info and its type (0 when the fixed part was at fault). */
+	/* Where parsing failed, for the error message: offset and type of the
+	 * offending tag (for MB2_ERR_NO_END the last one read; 0 and 0 when the
+	 * fixed part was at fault). */
 	size_t error_offset;
 	uint32_t error_tag;
 };
@@ -102,9 +103,11 @@ enum mb2_error {
 	MB2_OK = 0,
 	MB2_ERR_MAGIC,      /* EAX was not 0x36d76289 */
 	MB2_ERR_NULL,       /* no info pointer */
-	MB2_ERR_ALIGN,      /* info or a tag not 8-byte aligned */
+	MB2_ERR_ALIGN,      /* the info not 8-byte aligned (tags are found at 8-byte steps) */
 	MB2_ERR_SIZE,       /* total_size too small or beyond the given bound */
-	MB2_ERR_TAG,        /* a tag smaller than its header or fixed fields, or running past the end */
+	MB2_ERR_TAG,        /* a tag smaller than its header or fixed fields, running past the
+			       end, or contradicting itself (module end < start, framebuffer
+			       row wider than its pitch, EFI descriptor size < 40) */
 	MB2_ERR_NO_END,     /* no end tag before total_size */
 	MB2_ERR_MMAP,       /* memory map tag malformed (entry_size < 24, not a multiple of 8,
 			       a partial entry, a second mmap tag) */
@@ -116,7 +119,8 @@ enum mb2_error {
 /*
  * Parse the info at `info` (physical address `info_phys`, for the reserved
  * range). `max_size` bounds total_size (the tests pass the buffer size; the
- * kernel passes a generous limit). Returns MB2_OK or an error.
+ * kernel passes a generous limit). Returns MB2_OK or an error; on error `out`
+ * keeps what the tags before the failing one gave, for the message.
  */
 enum mb2_error mb2_parse(uint32_t magic, const void *info, uint64_t info_phys, size_t max_size,
 			 struct boot_info *out);
