@@ -880,3 +880,98 @@ Test(memmap, random_maps_match_model)
 	cr_assert_gt(outcomes[MEMMAP_OK], 100);
 	cr_assert_gt(outcomes[MEMMAP_ERR_EMPTY], 0);
 }
+
+/* ---- randomised maps over the whole address space ----------------------- */
+
+static uint64_t random_address(uint64_t *rng)
+{
+	uint64_t r = next_rand(rng);
+	switch (r % 4) {
+	case 0: return r >> 40;                           /* low memory */
+	case 1: return 4 * GiB - (r >> 36);               /* below the 4 GiB line */
+	case 2: return UINT64_MAX - (r >> 30);            /* the top of the address space */
+	default: return r & ~(MEMMAP_PAGE - 1);           /* anywhere, page aligned */
+	}
+}
+
+static bool intersects(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
+{
+	return a0 < b1 && b0 < a1;
+}
+
+static bool covered_by_usable(const struct boot_mmap_entry *e, size_t n, uint64_t addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].type == 1 && e[i].base <= addr && addr - e[i].base < e[i].length)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whatever the input: the right error, or a map in which no byte the firmware
+ * keeps is free or ours, no usable byte lies in a kernel range or the first
+ * MiB, and every usable byte came from a usable entry.
+ */
+Test(memmap, random_wide_maps_keep_their_promises)
+{
+	uint64_t rng = 0xda942042e4dd58b5ull;
+	struct boot_mmap_entry e[32];
+	struct boot_range keep[4];
+	size_t outcomes[MEMMAP_ERR_COUNT] = {0};
+
+	for (int round = 0; round < 3000; round++) {
+		size_t n = next_rand(&rng) % ARRAY_LEN(e);
+		bool overflow = false, bad_keep = false;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t base = random_address(&rng);
+			uint64_t len = next_rand(&rng) >> (next_rand(&rng) % 64);
+			if (len > UINT64_MAX - base && next_rand(&rng) % 16 != 0)
+				len = UINT64_MAX - base; /* mostly valid, sometimes wrapping */
+			e[i] = (struct boot_mmap_entry){base, len, (uint32_t)(next_rand(&rng) % 8)};
+			overflow |= len > UINT64_MAX - base;
+		}
+		size_t keep_count = next_rand(&rng) % (ARRAY_LEN(keep) + 1);
+		for (size_t k = 0; k < keep_count; k++) {
+			uint64_t a = random_address(&rng), b = a + (next_rand(&rng) >> 40);
+			keep[k] = next_rand(&rng) % 50 ? (struct boot_range){a, b < a ? UINT64_MAX : b}
+						       : (struct boot_range){a + 1, a};
+			bad_keep |= keep[k].end < keep[k].start;
+			overflow |= !bad_keep && keep[k].end > UINT64_MAX - MEMMAP_PAGE + 1;
+		}
+
+		enum memmap_error err = memmap_build(e, n, keep, keep_count, &map);
+		outcomes[err]++;
+		if (overflow || bad_keep) {
+			cr_assert(err == MEMMAP_ERR_OVERFLOW || err == MEMMAP_ERR_KEEP, "round %d: %s",
+				  round, memmap_strerror(err));
+			continue;
+		}
+		cr_assert(err == MEMMAP_OK || err == MEMMAP_ERR_EMPTY || err == MEMMAP_ERR_TOO_MANY,
+			  "round %d: %s", round, memmap_strerror(err));
+		if (err == MEMMAP_ERR_TOO_MANY)
+			continue;
+		check_invariants(&map);
+		for (size_t r = 0; r < map.count; r++) {
+			const struct memmap_range *m = &map.ranges[r];
+			bool taken = m->type == MEMMAP_USABLE || m->type == MEMMAP_LOW ||
+				     m->type == MEMMAP_KERNEL;
+			for (size_t i = 0; taken && i < n; i++) {
+				cr_assert(e[i].type == 1 || e[i].length == 0 ||
+						  !intersects(m->start, m->end, e[i].base, e[i].base + e[i].length),
+					  "round %d: %s range %zu over firmware type %u", round,
+					  memmap_type_name(m->type), r, e[i].type);
+			}
+			if (m->type != MEMMAP_USABLE)
+				continue;
+			for (size_t k = 0; k < keep_count; k++)
+				cr_assert(!intersects(m->start, m->end, keep[k].start, keep[k].end),
+					  "round %d: usable range %zu over kernel range %zu", round, r, k);
+			cr_assert(covered_by_usable(e, n, m->start) && covered_by_usable(e, n, m->end - 1),
+				  "round %d: usable range %zu not from firmware RAM", round, r);
+		}
+	}
+	cr_assert_gt(outcomes[MEMMAP_OK], 300);
+	cr_assert_gt(outcomes[MEMMAP_ERR_OVERFLOW], 0);
+	cr_assert_gt(outcomes[MEMMAP_ERR_KEEP], 0);
+}
