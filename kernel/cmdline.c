@@ -1,5 +1,5 @@
 /*
- * Kernel command line parser; the option table is the `.kopts` section
+ * Kernel command line parser; the option table is the `kopts` section
  * (see cmdline.h for the syntax).
  */
 #include "cmdline.h"
@@ -7,7 +7,9 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-extern const struct kopt __kopts_start[], __kopts_end[];
+extern const struct kopt __start_kopts[], __stop_kopts[];
+#define kopts_begin __start_kopts
+#define kopts_end __stop_kopts
 
 #define CMDLINE_MAX 1024
 #define ERR_MAX 160
@@ -19,7 +21,7 @@ bool cmdline_help_requested(void) { return help_requested; }
 
 static const struct kopt *find(const char *key)
 {
-	for (const struct kopt *o = __kopts_start; o < __kopts_end; o++)
+	for (const struct kopt *o = kopts_begin; o < kopts_end; o++)
 		if (strcmp(o->key, key) == 0)
 			return o;
 	return NULL;
@@ -168,7 +170,7 @@ void cmdline_print_help(void)
 {
 	char buf[128], left[160];
 	kprintf("valid kernel command line options (key=value, separated by spaces):\n");
-	for (const struct kopt *o = __kopts_start; o < __kopts_end; o++) {
+	for (const struct kopt *o = kopts_begin; o < kopts_end; o++) {
 		ksnprintf(left, sizeof(left), "%s=%s", o->key, syntax(o, buf, sizeof(buf)));
 		kprintf("  %-24s %s (default: %s)\n", left, o->help, o->def ? o->def : "-");
 	}
@@ -188,7 +190,7 @@ static bool apply(const struct kopt *o, const char *value, const char *what)
 static bool apply_defaults(void)
 {
 	bool ok = true;
-	for (const struct kopt *o = __kopts_start; o < __kopts_end; o++)
+	for (const struct kopt *o = kopts_begin; o < kopts_end; o++)
 		if (o->def && !apply(o, o->def, "default"))
 			ok = false;
 	return ok;

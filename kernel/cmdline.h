@@ -3,8 +3,10 @@
  *
  * Each module declares its own options next to the variable they set, with
  * one of the KOPT_* macros below; the macro places a descriptor in the
- * `.kopts` linker section (linker.ld collects them between __kopts_start and
- * __kopts_end), so adding an option never means editing a central list.
+ * `kopts` linker section, so adding an option never means editing a central
+ * list. The section name is a C identifier, so the host linker provides
+ * __start_kopts/__stop_kopts for unit tests; linker.ld defines the same
+ * symbols for the kernel.
  *
  *     static uint64_t bench_rounds;
  *     KOPT_UINT(bench_rounds, "rounds", "10", "benchmark rounds per order");
@@ -57,7 +59,7 @@ struct kopt {
 
 #define KOPT_DEFINE_(var, ...)                                                             \
 	static const struct kopt kopt_desc_##var                                           \
-		__attribute__((used, section(".kopts"), aligned(8))) = { __VA_ARGS__ }
+		__attribute__((used, section("kopts"), aligned(8))) = { __VA_ARGS__ }
 #define KOPT_CHECK_(var, type)                                                             \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(var), type),                \
 		       "option variable " #var " must be " #type)

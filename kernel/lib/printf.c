@@ -10,6 +10,7 @@
 #include "dev/fbcon.h"
 #include "dev/uart.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 
 struct sink {
 	void (*put)(struct sink *s, char c);
@@ -24,7 +25,7 @@ struct spec {
 	bool alt;   /* '#': 0x prefix for %x and %X */
 	int width;
 	int precision; /* -1: none */
-	int length;    /* 0 int, 1 long, 2 long long, 3 size_t */
+	int length;    /* 0 int, 1 long, 2 long long, 3 size_t, -1 short, -2 char */
 };
 
 static void emit(struct sink *s, char c)
@@ -86,6 +87,8 @@ static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, bool 
 static uint64_t arg_unsigned(va_list *ap, int length)
 {
 	switch (length) {
+	case -2: return (unsigned char)va_arg(*ap, unsigned int);
+	case -1: return (unsigned short)va_arg(*ap, unsigned int);
 	case 0: return va_arg(*ap, unsigned int);
 	case 1: return va_arg(*ap, unsigned long);
 	case 2: return va_arg(*ap, unsigned long long);
@@ -96,6 +99,8 @@ static uint64_t arg_unsigned(va_list *ap, int length)
 static int64_t arg_signed(va_list *ap, int length)
 {
 	switch (length) {
+	case -2: return (signed char)va_arg(*ap, int);
+	case -1: return (short)va_arg(*ap, int);
 	case 0: return va_arg(*ap, int);
 	case 1: return va_arg(*ap, long);
 	case 2: return va_arg(*ap, long long);
@@ -137,16 +142,18 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 		while (*f >= '0' && *f <= '9')
 			sp->precision = sp->precision * 10 + (*f++ - '0');
 	}
-	for (;; f++) {
-		if (*f == 'l')
-			sp->length++;
-		else if (*f == 'z')
-			sp->length = 3;
-		else if (*f != 'h')
+	static const struct {
+		char text[3];
+		int length;
+	} modifiers[] = { { "hh", -2 }, { "h", -1 }, { "ll", 2 }, { "l", 1 }, { "z", 3 } };
+	for (size_t i = 0; i < sizeof(modifiers) / sizeof(modifiers[0]); i++) {
+		size_t n = strlen(modifiers[i].text);
+		if (strncmp(f, modifiers[i].text, n) == 0) {
+			sp->length = modifiers[i].length;
+			f += n;
 			break;
+		}
 	}
-	if (sp->length > 3)
-		sp->length = 2;
 	return f;
 }
 
