@@ -253,9 +253,14 @@ boot_tables_end:
 	resb 4096
 boot_stack_top:
 
-; The boot CPU's kernel stack, in the kernel image proper.
+; The boot CPU's kernel stack, in the kernel image proper, above a guard
+; page that paging_init() leaves unmapped: an overflow faults, and the
+; double-fault handler (on its own IST stack) reports it.
 KERNEL_STACK_SIZE equ 16384
-section .bss nobits alloc noexec write align=16
+global kernel_stack_guard
+section .bss nobits alloc noexec write align=4096
+kernel_stack_guard:
+	resb 4096
 kernel_stack:
 	resb KERNEL_STACK_SIZE
 kernel_stack_top:

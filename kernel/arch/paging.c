@@ -45,6 +45,7 @@ struct map_stats {
 
 extern char __kernel_phys_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
 	__data_start[], __data_end[];
+extern char kernel_stack_guard[]; /* boot/entry.asm */
 
 static uint64_t *table_alloc(void)
 {
@@ -101,6 +102,15 @@ static void map_page(uint64_t va, uint64_t pa, uint64_t page_size, uint64_t flag
 		}
 	}
 	*e = pa | flags | PTE_PRESENT | (page_size > SIZE_4K ? PTE_LARGE : 0);
+}
+
+/* Clears the 4 KiB leaf at va (its tables must exist). */
+static void unmap_page(uint64_t va)
+{
+	uint64_t *pdpt = table_virt(pml4[index_of(va, 39)]);
+	uint64_t *pd = table_virt(pdpt[index_of(va, 30)]);
+	uint64_t *pt = table_virt(pd[index_of(va, 21)]);
+	pt[index_of(va, 12)] = 0;
 }
 
 static void map_range(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
@@ -171,6 +181,7 @@ static void map_kernel_image(void)
 	map_range(text, text - KERNEL_VMA, (uint64_t)__text_end - text, PTE_GLOBAL);
 	map_range(rodata, rodata - KERNEL_VMA, (uint64_t)__rodata_end - rodata, PTE_GLOBAL | nx);
 	map_range(data, data - KERNEL_VMA, (uint64_t)__data_end - data, PTE_WRITE | PTE_GLOBAL | nx);
+	unmap_page((uint64_t)kernel_stack_guard);
 }
 
 /* The AP trampoline runs in the first MiB with paging on: identity, executable. */
@@ -220,3 +231,9 @@ void *paging_map_mmio(uint64_t phys, uint64_t size)
 }
 
 uint64_t paging_root_phys(void) { return table_phys(pml4); }
+
+bool paging_is_stack_guard(uint64_t va)
+{
+	uint64_t guard = (uint64_t)kernel_stack_guard;
+	return va >= guard && va < guard + SIZE_4K;
+}

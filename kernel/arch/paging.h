@@ -7,7 +7,8 @@
  *   DIRECT_MAP_BASE + p  every physical byte p below the highest usable byte:
  *                        RAM write-back, holes and reserved chunks uncached,
  *                        no-execute; page 0 not present
- *   KERNEL_VMA + p       the kernel image (text RX, rodata R, data/bss RW+NX)
+ *   KERNEL_VMA + p       the kernel image (text RX, rodata R, data/bss RW+NX),
+ *                        except the guard page below the boot CPU's stack
  *
  * The direct map uses 1 GiB pages where CPUID 80000001h:EDX[26] allows and a
  * whole GiB is uniformly RAM or non-RAM, 2 MiB pages otherwise, 4 KiB pages
@@ -20,6 +21,7 @@
 #ifndef KERNEL_ARCH_PAGING_H
 #define KERNEL_ARCH_PAGING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/memmap.h"
@@ -63,5 +65,8 @@ void *paging_map_mmio(uint64_t phys, uint64_t size);
 
 /* Physical address of the top-level table (< 4 GiB), for the APs' CR3. */
 uint64_t paging_root_phys(void);
+
+/* Whether va lies in the unmapped guard page below the boot CPU's stack. */
+bool paging_is_stack_guard(uint64_t va);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "arch/cpu.h"
 #include "arch/idt.h"
+#include "arch/paging.h"
 #include "cmdline.h"
 #include "lib/panic.h"
 #include "verdict.h"
@@ -88,6 +89,8 @@ void trap_fatal(const struct trap_frame *f)
 		f->error, (void *)f->rip, (void *)read_cr2());
 	if (f->vector == VECTOR_PAGE_FAULT)
 		print_page_fault(f->error);
+	if (paging_is_stack_guard(read_cr2()))
+		kprintf("CR2 is in the guard page below the boot stack: kernel stack overflow\n");
 	print_registers(f);
 	panic_backtrace(f->rip, f->rbp);
 
