@@ -42,7 +42,9 @@ $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(@D)
 	$(NASM) -f elf64 -g -w+all -MD $(@:.o=.d) -MP -o $@ $<
 
+# The BOOT line's version=: main.o is rebuilt when the checkout moves.
 $(BUILD)/kernel/kernel/main.o: KERNEL_CFLAGS += -DKERNEL_VERSION='"$(KERNEL_VERSION)"'
+$(BUILD)/kernel/kernel/main.o: $(wildcard .git/HEAD .git/index)
 
 .SECONDEXPANSION:
 $(KERNEL_ELF): $$(KERNEL_OBJS) linker.ld

@@ -153,6 +153,36 @@ check_clang() {
 		'^DONE status=fail reason="exception 14 #PF page fault"$' && elapsed=$((SECONDS - start)) && pass
 }
 
+# Real hardware has no isa-debug-exit: after the verdict the kernel halts,
+# or resets with reboot=1 (QEMU's -no-reboot turns the reset into an exit).
+# QEMU is run directly here: run-qemu.sh always adds the exit device.
+bare_qemu() {
+	local seconds=$1
+	shift
+	timeout "$seconds" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 256M -display none \
+		-monitor none -no-reboot -serial "file:$log" -kernel "$BUILD/kernel.elf" "$@" </dev/null 2>"$LOGS/$current.stderr"
+}
+
+check_no_exit_device_reboot() {
+	current=no_exit_device_reboot log=$LOGS/$current.log
+	local start=$SECONDS rc
+	bare_qemu 30 -append "reboot=1"
+	rc=$?
+	elapsed=$((SECONDS - start))
+	((rc == 0)) || { fail "QEMU exited $rc, expected 0 (reset with -no-reboot)"; return; }
+	expect "${OK_LINES[@]}" && pass
+}
+
+check_no_exit_device_halt() {
+	current=no_exit_device_halt log=$LOGS/$current.log
+	local start=$SECONDS rc
+	bare_qemu 4 -append "reboot=0"
+	rc=$?
+	elapsed=$((SECONDS - start))
+	((rc == 124)) || { fail "QEMU exited $rc, expected the kernel to halt until the timeout"; return; }
+	expect "${OK_LINES[@]}" && pass
+}
+
 check_timeout() {
 	run timeout 2 --uefi --timeout 1 && pass
 }
@@ -171,7 +201,7 @@ check_usage() {
 }
 
 ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value help pagefault bios_smp1
-	bios_smp4_args uefi timeout clang)
+	bios_smp4_args uefi timeout clang no_exit_device_reboot no_exit_device_halt)
 for name in "${@:-${ALL[@]}}"; do
 	if ! declare -F "check_$name" >/dev/null; then
 		echo "boot.sh: no check '$name' (have: ${ALL[*]})" >&2
