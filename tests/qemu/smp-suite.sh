@@ -83,10 +83,15 @@ check 4-3583M 4 3583M kernel
 check 8-5G 8 5G kernel
 check 4-8G 4 8G kernel stress_rounds=100
 check 16-1G 16 1G kernel
+check 32-128M 32 128M kernel # less memory than cores x tree size
 SMP_TIMEOUT=180 check 64-4G 64 4G kernel stress_rounds=100
+SMP_TIMEOUT=180 check 64-3583M 64 3583M kernel
 SMP_TIMEOUT=240 check 255-2G 255 2G kernel stress_rounds=20
+SMP_TIMEOUT=240 check 255-5G 255 5G kernel stress_rounds=50 stress_orders=0-9
 check bios-4-256M 4 256M bios
+check bios-8-3583M 8 3583M bios
 check uefi-2-512M 2 512M uefi
+check uefi-4-5G 4 5G uefi
 check 2-nostress 2 128M kernel stress=0
 # Every TSC reference, forced, must agree with the PM timer's figure (the
 # first boot's); without ACPI: one CPU (no MADT) and the PIT.
