@@ -240,8 +240,9 @@ uint64_t memmap_low_page(const struct memmap *map)
 		const struct memmap_range *r = &map->ranges[i];
 		if (r->type != MEMMAP_LOW)
 			continue;
-		uint64_t page = max_u64(r->start, MEMMAP_PAGE); /* page 0 stays unmapped */
-		if (page < r->end && r->end - page >= MEMMAP_PAGE)
+		/* LOW ranges are whole pages; page 0 stays unmapped. */
+		uint64_t page = max_u64(r->start, MEMMAP_PAGE);
+		if (page < r->end)
 			return page;
 	}
 	return 0;

@@ -475,7 +475,9 @@ Test(multiboot2, framebuffer_geometry)
 		{3200, 800, 32, MB2_OK},          {3199, 800, 32, MB2_ERR_TAG},
 		{2400, 800, 24, MB2_OK},          {2560, 800, 24, MB2_OK}, /* padded rows */
 		{1600, 800, 15, MB2_OK},          {1599, 800, 16, MB2_ERR_TAG},
+		{1599, 800, 15, MB2_ERR_TAG},     /* 15 bpp takes 2 bytes */
 		{4096, 0xffffffffu, 32, MB2_ERR_TAG}, {4096, 1024, 0, MB2_ERR_TAG},
+		{4096, 0x40000001u, 32, MB2_ERR_TAG}, /* width * 4 wraps in 32 bits */
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		begin();
