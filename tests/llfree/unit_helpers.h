@@ -13,6 +13,10 @@
 
 #include "llfree.h"
 
+/* The tests use orders up to 10 (two huge areas) and trees of at least 4 areas. */
+_Static_assert(LLFREE_AREAS_PER_TREE_SHIFT >= 2 && LLFREE_AREAS_PER_TREE_SHIFT <= 9,
+	       "unit tests cover 4 to 512 areas per tree");
+
 #define UT_GUARD 256
 #define UT_GUARD_BYTE 0xa5
 
