@@ -38,6 +38,7 @@ typedef struct worker {
 	stress_rng_t rng;
 	stress_held_t held;
 	uint64_t ops;
+	uint64_t loops; /* time_up calls: the clock is read every 32nd */
 } worker_t;
 
 struct ctx {
@@ -227,7 +228,7 @@ static void ctx_finish(ctx_t *ctx)
 
 static bool time_up(worker_t *w)
 {
-	return (w->ops & 63) == 0 && stress_now_ms() >= w->ctx->deadline;
+	return (++w->loops & 31) == 0 && stress_now_ms() >= w->ctx->deadline;
 }
 
 /* Mostly small orders, as a kernel asks; now and then up to max. */
