@@ -187,6 +187,10 @@ check_timeout() {
 	run timeout 2 --uefi --timeout 1 && pass
 }
 
+check_qemu_error() {
+	run qemu_error 3 --kernel --cpu no-such-cpu-model && pass
+}
+
 check_usage() {
 	current=usage log=/dev/null elapsed=0
 	local rc
@@ -201,7 +205,7 @@ check_usage() {
 }
 
 ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value help pagefault bios_smp1
-	bios_smp4_args uefi timeout clang no_exit_device_reboot no_exit_device_halt)
+	bios_smp4_args uefi timeout qemu_error clang no_exit_device_reboot no_exit_device_halt)
 for name in "${@:-${ALL[@]}}"; do
 	if ! declare -F "check_$name" >/dev/null; then
 		echo "boot.sh: no check '$name' (have: ${ALL[*]})" >&2
