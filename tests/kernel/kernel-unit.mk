@@ -20,6 +20,10 @@ $(KUNIT_ASAN_BINS): $(BUILD)/asan/tests/kernel/test_%: $(BUILD)/asan/tests/kerne
 		$(patsubst %,$(BUILD)/asan/%.o,$(KUNIT_MODULES))
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -lcriterion -o $@
 
+# The memory map test also checks the log text (kprintf stubbed in the test).
+$(BUILD)/host/tests/kernel/test_memmap: $(BUILD)/host/kernel/mm/memmap_print.o
+$(BUILD)/asan/tests/kernel/test_memmap: $(BUILD)/asan/kernel/mm/memmap_print.o
+
 # Run from the repository root: the tests read tests/kernel/data/.
 # Criterion forks one process per test; -j1 keeps the shared CPUs free.
 .PHONY: test-kernel-unit

@@ -4,8 +4,11 @@
  * gives, and a randomised comparison against a byte-granular model.
  */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "lib/printf.h"
 #include "mm/memmap.h"
 
 #define KiB 0x400ull
@@ -974,4 +977,46 @@ Test(memmap, random_wide_maps_keep_their_promises)
 	cr_assert_gt(outcomes[MEMMAP_OK], 300);
 	cr_assert_gt(outcomes[MEMMAP_ERR_OVERFLOW], 0);
 	cr_assert_gt(outcomes[MEMMAP_ERR_KEEP], 0);
+}
+
+/* ---- the log text (memmap_print.c, with kprintf caught here) ----------- */
+
+static char log_text[16384];
+static size_t log_len;
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(log_text + log_len, sizeof(log_text) - log_len, fmt, ap);
+	va_end(ap);
+	cr_assert(n >= 0 && (size_t)n < sizeof(log_text) - log_len, "log buffer full");
+	log_len += (size_t)n;
+	return n;
+}
+
+static void expect_log_line(const char *line)
+{
+	cr_assert_not_null(strstr(log_text, line), "missing line:\n%s\nin:\n%s", line, log_text);
+}
+
+Test(memmap, printed_for_people)
+{
+	const struct boot_range keep[] = {IMAGE, OVMF_INFO};
+	cr_assert_eq(memmap_build(ovmf_q35_512m, ARRAY_LEN(ovmf_q35_512m), keep, 2, &map), MEMMAP_OK);
+	memmap_print_firmware(ovmf_q35_512m, ARRAY_LEN(ovmf_q35_512m));
+	memmap_print(&map);
+	expect_log_line("memmap: firmware reports 20 entries\n");
+	expect_log_line("memmap:   fw 0x000000001f9ed000 +0x0000000000100000 type 20 (other)\n");
+	expect_log_line("memmap:   fw 0x000000001fb6d000 +0x0000000000012000 type 3 (acpi)\n");
+	expect_log_line("memmap: 22 ranges\n");
+	expect_log_line("memmap:   [0x0000000000077000, 0x0000000000079000) kernel   8 KiB\n");
+	expect_log_line("memmap:   [0x0000000000900000, 0x000000001eeba000) usable   497384 KiB\n");
+	expect_log_line("memmap: usable 502 MiB (526733312 bytes), top usable 0x1ff58000, "
+			"top of map 0x100000000\n");
+	expect_log_line("memmap: firmware entries of unknown type: 1, kept reserved\n");
+	cr_assert_null(strstr(log_text, "overlapping"));
+	/* lines for people only: none starts with an upper-case tag (serial-log.md) */
+	for (const char *l = log_text; *l; l = strchr(l, '\n') + 1)
+		cr_assert(strncmp(l, "memmap: ", 8) == 0, "unexpected line: %.40s", l);
 }
