@@ -18,7 +18,6 @@ enum apic_mode { APIC_MODE_XAPIC, APIC_MODE_X2APIC };
 
 /* Vectors this kernel uses (>= 32; the spurious vector's low 4 bits are 1s). */
 #define APIC_VECTOR_WAKE 0xF0   /* run_cores: work is waiting */
-#define APIC_VECTOR_STOP 0xF1   /* panic elsewhere: halt */
 #define APIC_VECTOR_SPURIOUS 0xFF
 
 /*

@@ -7,6 +7,7 @@
  */
 #include "lib/run_cores.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/apic.h"
@@ -17,6 +18,10 @@
 #include "lib/barrier.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+
+#define IDT_VECTOR_NMI 2 /* SDM Vol. 3A, 6.3.1 */
+/* How long a panicking CPU waits for the others to halt before it reports. */
+#define STOP_TIMEOUT_US 100000ull
 
 /* ticket = generation << TICKET_GEN_SHIFT | cores */
 #define TICKET_GEN_SHIFT 16
@@ -52,9 +57,14 @@ static void spurious_handler(struct trap_frame *frame)
 	(void)frame;
 }
 
-static void stop_handler(struct trap_frame *frame)
+/* Set before the stop NMIs go out: an NMI without it is a real one. */
+static _Atomic bool stopping;
+
+/* NMI (vector 2): the stop of a panic elsewhere, which reaches even a CPU with interrupts off. */
+static void nmi_handler(struct trap_frame *frame)
 {
-	(void)frame;
+	if (!atomic_load(&stopping))
+		trap_fatal(frame);
 	atomic_store(&this_cpu()->state, CPU_STOPPED);
 	cpu_halt_forever();
 }
@@ -63,22 +73,30 @@ static void stop_handler(struct trap_frame *frame)
 static void stop_other_cpus(void)
 {
 	struct percpu *self = this_cpu();
-	unsigned n = percpu_count(), stopped = 0;
+	unsigned n = percpu_count(), sent = 0, stopped = 0;
+	atomic_store(&stopping, true);
 	for (unsigned i = 0; i < n; i++) {
 		struct percpu *cpu = percpu_get(i);
 		if (!cpu || cpu == self || atomic_load(&cpu->state) != CPU_ONLINE)
 			continue;
-		apic_send_fixed(cpu->apic_id, APIC_VECTOR_STOP);
-		stopped++;
+		apic_send_nmi(cpu->apic_id);
+		sent++;
 	}
-	kprintf("WARN msg=\"panic on cpu %u (apic id %u); stopping %u other CPUs\"\n", self->index,
-		self->apic_id, stopped);
+	/* Bounded: the report must come out even if a CPU ignores its NMI. */
+	uint64_t deadline = tsc_begin() + tsc_us_to_ticks(STOP_TIMEOUT_US);
+	do {
+		stopped = 0;
+		for (unsigned i = 0; i < n; i++)
+			stopped += percpu_get(i) && atomic_load(&percpu_get(i)->state) == CPU_STOPPED;
+	} while (stopped < sent && tsc_begin() < deadline);
+	kprintf("WARN msg=\"panic on cpu %u (apic id %u); stopped %u of %u other CPUs\"\n", self->index,
+		self->apic_id, stopped, sent);
 }
 
 void run_cores_init(void)
 {
 	idt_set_handler(APIC_VECTOR_WAKE, wake_handler);
-	idt_set_handler(APIC_VECTOR_STOP, stop_handler);
+	idt_set_handler(IDT_VECTOR_NMI, nmi_handler);
 	idt_set_handler(APIC_VECTOR_SPURIOUS, spurious_handler);
 	panic_stop_others = stop_other_cpus;
 	/* From here the BSP takes IPIs too: wake-ups, and the stop of a panic elsewhere. */
@@ -107,7 +125,7 @@ void run_cores_ap_loop(struct percpu *cpu)
 			continue;
 		}
 		seen = gen;
-		sti(); /* the stop IPI must reach a working core */
+		sti(); /* wake-ups inside the job (barriers) */
 		run_job(cpu->index);
 	}
 }
@@ -149,12 +167,13 @@ void run_cores(unsigned cores, core_fn fn, void *arg)
 		wait_while_equal(&job.finished, done);
 }
 
-/* Every core but the chosen one waits with interrupts on, so the stop IPI must reach it. */
+/* The chosen core panics; the others spin with interrupts off: only an NMI stops them. */
 static void panic_job(unsigned core, void *arg)
 {
 	(void)arg;
 	if (core == opt_panic_cpu)
 		panic("panic_cpu=%u: deliberate panic on cpu %u (apic id %u)", core, core, this_cpu()->apic_id);
+	cli();
 	for (;;)
 		cpu_pause();
 }
