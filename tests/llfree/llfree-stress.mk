@@ -35,7 +35,14 @@ ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)
 LLSTRESS_SAN_ENV := LLFREE_STRESS_SCALE=20 LLFREE_STRESS_MS=1500
 
 .PHONY: test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash coverage-llfree
+# First the checker's self-test: an injected double hand-out and an
+# overwritten signature must each fail the run with the right message.
 test-llfree-stress: $(LLSTRESS_HOST) $(LLSTRESS_GEOM7)
+	@for fault in double:DUPLICATE overwrite:overwritten; do \
+		out=$$(LLFREE_STRESS_INJECT=$${fault%%:*} $(LLSTRESS_HOST) mix 2>&1); \
+		if [ $$? -eq 0 ] || ! grep -q "$${fault#*:}" <<<"$$out"; then \
+			echo "$$out"; echo "stress checker missed an injected $${fault%%:*}"; exit 1; fi; \
+		echo "stress self-test: injected $${fault%%:*} caught"; done
 	$(LLSTRESS_HOST)
 	LLFREE_STRESS_SCALE=50 LLFREE_STRESS_MS=1200 $(LLSTRESS_GEOM7)
 

@@ -13,6 +13,7 @@
  *   LLFREE_STRESS_SEED=0x...    reproduce a run (the seed is printed per case)
  *   LLFREE_STRESS_SCALE=20      percent of the default rounds (sanitizer builds)
  *   LLFREE_STRESS_MS=2500       time bound per case in milliseconds
+ *   LLFREE_STRESS_INJECT=double|overwrite   self-test: the run must fail
  *
  * A seed fixes every thread's sequence of operations, not the interleaving.
  */
@@ -39,6 +40,7 @@ typedef struct worker {
 	stress_held_t held;
 	uint64_t ops;
 	uint64_t loops; /* time_up calls: the clock is read every 32nd */
+	bool injected;  /* LLFREE_STRESS_INJECT done */
 } worker_t;
 
 struct ctx {
@@ -68,6 +70,13 @@ static _Atomic uint64_t case_ops;
 /* Gets that said MEMORY with plenty free and then succeeded on a retry (design 2 allows it). */
 static _Atomic uint64_t case_spurious;
 static uint64_t case_ms = 2500;
+/*
+ * Self-test of the checker (LLFREE_STRESS_INJECT): "double" hands a held
+ * frame out again as if the library had, "overwrite" scribbles on a held
+ * frame's signature. Either must fail the run; the make target checks it.
+ */
+static enum { INJECT_NONE, INJECT_DOUBLE, INJECT_OVERWRITE } inject;
+#define INJECT_AFTER_OPS 1000
 
 /* ---- case scaffolding ----------------------------------------------------- */
 
@@ -250,6 +259,18 @@ static llfree_kind_t random_kind(stress_rng_t *rng)
 	return (llfree_kind_t)stress_rng_below(rng, LLFREE_KINDS);
 }
 
+static void inject_fault(worker_t *w)
+{
+	stress_block_t held = w->held.blk[0];
+	if (inject == INJECT_DOUBLE) {
+		stress_block_t again = held;
+		again.order = 0;
+		stress_owner_claim(&w->ctx->own, w->id, &again);
+	} else {
+		w->ctx->own.shadow[held.frame] ^= 1u;
+	}
+}
+
 /*
  * Get a block; on MEMORY retry a few times (races may fail spuriously,
  * design 2). If `must` and it still fails, the allocator lost capacity.
@@ -276,6 +297,11 @@ static llfree_result_t worker_get(worker_t *w, unsigned order, llfree_kind_t kin
 			    " frames claimed of %" PRIu64 ")",
 			    w->id, w->core, order, kind, llfree_strerror(res),
 			    stress_owner_held(&ctx->own), ctx->own.frames);
+	if (inject != INJECT_NONE && !w->injected && w->ops >= INJECT_AFTER_OPS &&
+	    w->held.len > 1) {
+		w->injected = true;
+		inject_fault(w);
+	}
 	return res;
 }
 
@@ -951,6 +977,11 @@ int main(int argc, char **argv)
 	stress_report_aborts();
 	scale_pct = stress_long_from_env("LLFREE_STRESS_SCALE", 100);
 	case_ms = (uint64_t)stress_long_from_env("LLFREE_STRESS_MS", 2500);
+	const char *inj = getenv("LLFREE_STRESS_INJECT");
+	if (inj && strcmp(inj, "double") == 0)
+		inject = INJECT_DOUBLE;
+	else if (inj && strcmp(inj, "overwrite") == 0)
+		inject = INJECT_OVERWRITE;
 	unsigned ran = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bool wanted = argc <= 1;
