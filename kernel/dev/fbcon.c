@@ -23,11 +23,16 @@ static struct {
 	uint32_t column, row;
 } con;
 
+/* Video memory is mapped uncached: one write per pixel where the format allows. */
 static void fill_pixel(uint32_t x, uint32_t y, bool lit)
 {
 	uint8_t *p = con.base + (uint64_t)y * con.pitch + (uint64_t)x * con.bytes_per_pixel;
+	if (con.bytes_per_pixel == 4) {
+		*(volatile uint32_t *)p = lit ? 0xffffffffu : 0;
+		return;
+	}
 	for (uint32_t i = 0; i < con.bytes_per_pixel; i++)
-		p[i] = lit ? 0xff : 0x00;
+		((volatile uint8_t *)p)[i] = lit ? 0xff : 0x00;
 }
 
 /* Draws the cell at (column, row): the glyph for c, or blank. */
