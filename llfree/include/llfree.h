@@ -39,6 +39,8 @@
 #define LLFREE_ALIGN 64
 /* Largest frame count llfree_init accepts (4 PiB of 4 KiB frames). */
 #define LLFREE_MAX_FRAMES (1ull << 40)
+/* Largest core count llfree_init accepts. */
+#define LLFREE_MAX_CORES 65536
 
 /* Every failure has its own code; llfree_strerror() names it. */
 typedef enum llfree_result {
@@ -80,8 +82,8 @@ typedef struct llfree_meta_size {
 } llfree_meta_size_t;
 
 typedef struct llfree_config {
-	size_t cores;            /* >= 1; get/put/drain take a core index below this */
-	uint64_t frames;         /* >= 1 */
+	size_t cores;            /* 1 .. LLFREE_MAX_CORES; get/put/drain take a core below this */
+	uint64_t frames;         /* 1 .. LLFREE_MAX_FRAMES */
 	llfree_init_mode_t mode;
 	bool persistent;         /* write back every lower-level update (platform hook) */
 	void *upper;

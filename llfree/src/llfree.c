@@ -14,7 +14,7 @@ _Static_assert(LLFREE_AREAS_PER_TREE_SHIFT <= 11, "tree counts are 21 bits");
 
 llfree_meta_size_t llfree_metadata_size(size_t cores, uint64_t frames)
 {
-	if (cores == 0 || frames == 0 || frames > LLFREE_MAX_FRAMES)
+	if (cores == 0 || cores > LLFREE_MAX_CORES || frames == 0 || frames > LLFREE_MAX_FRAMES)
 		return (llfree_meta_size_t){ 0, 0 };
 	lower_layout_t layout;
 	lower_layout(frames, &layout);
@@ -51,7 +51,8 @@ static bool buffer_ok(const void *buffer, size_t size, size_t needed)
 
 static llfree_result_t check_config(const llfree_config_t *cfg)
 {
-	if (!cfg || cfg->cores == 0 || cfg->frames == 0 || cfg->frames > LLFREE_MAX_FRAMES ||
+	if (!cfg || cfg->cores == 0 || cfg->cores > LLFREE_MAX_CORES || cfg->frames == 0 ||
+	    cfg->frames > LLFREE_MAX_FRAMES ||
 	    (cfg->mode != LLFREE_INIT_FREE && cfg->mode != LLFREE_INIT_ALLOC &&
 	     cfg->mode != LLFREE_INIT_RECOVER))
 		return LLFREE_ERR_INIT;

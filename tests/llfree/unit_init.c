@@ -63,6 +63,10 @@ Test(init, metadata_budget)
 	cr_assert_eq(none.upper + none.lower, 0);
 	none = llfree_metadata_size(1, LLFREE_MAX_FRAMES + 1);
 	cr_assert_eq(none.upper + none.lower, 0);
+	none = llfree_metadata_size(LLFREE_MAX_CORES + 1, 1000);
+	cr_assert_eq(none.upper + none.lower, 0);
+	none = llfree_metadata_size(LLFREE_MAX_CORES, LLFREE_MAX_FRAMES);
+	cr_assert_gt(none.lower, LLFREE_MAX_FRAMES / 8, "no overflow at the limits");
 }
 
 Test(init, exact_buffers_at_every_tail)
@@ -246,6 +250,9 @@ Test(init, bad_arguments_and_buffers)
 	cr_assert_eq(llfree_init(&other, &bad), LLFREE_ERR_INIT);
 	bad = good;
 	bad.frames = LLFREE_MAX_FRAMES + 1;
+	cr_assert_eq(llfree_init(&other, &bad), LLFREE_ERR_INIT);
+	bad = good;
+	bad.cores = LLFREE_MAX_CORES + 1;
 	cr_assert_eq(llfree_init(&other, &bad), LLFREE_ERR_INIT);
 	bad = good;
 	bad.mode = (llfree_init_mode_t)3;
