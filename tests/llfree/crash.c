@@ -26,6 +26,7 @@
  *   crash                        run the default number of cycles
  *   LLFREE_STRESS_SEED=0x...     reproduce a run (seed printed per cycle)
  *   LLFREE_CRASH_CYCLES=40       cycles; LLFREE_CRASH_MS=20000 bounds them in time
+ *   LLFREE_CRASH_INJECT=leak|lose   self-test: the run must fail
  */
 #include "common_stress.h"
 
@@ -460,6 +461,40 @@ static void check_all_free(llfree_t *self, const char *when)
 		     llfree_frames(self));
 }
 
+/*
+ * Self-test of the accounting (LLFREE_CRASH_INJECT): "leak" allocates a
+ * frame no log holds, "lose" frees a frame a log holds, as a broken
+ * recovery would. Either must fail the run; the make target checks it.
+ */
+static const char *inject;
+
+static void inject_fault(llfree_t *self, shared_t *sh)
+{
+	if (!inject)
+		return;
+	if (strcmp(inject, "leak") == 0) {
+		/* One more lone frame than in-flight gets could explain, in distinct rows. */
+		unsigned leaked = 0;
+		for (uint64_t f = 1; f < llfree_frames(self) && leaked <= THREADS; f += 67) {
+			if (llfree_is_free(self, f, 0) &&
+			    llfree_get_at(self, 0, f, 0, LLFREE_KIND_MOVABLE) == LLFREE_OK)
+				leaked++;
+		}
+		return;
+	}
+	for (unsigned t = 0; t < THREADS; t++) {
+		for (unsigned i = 0; i < SLOTS; i++) {
+			uint64_t v = atomic_load(&sh->log[t].slot[i]);
+			if (v && strcmp(inject, "lose") == 0) {
+				STRESS_EXPECT_RES(llfree_put(self, 0, dec_frame(v), dec_order(v),
+							     dec_kind(v)),
+						  LLFREE_OK, "inject lose");
+				return;
+			}
+		}
+	}
+}
+
 static cycle_stats_t crash_cycle(uint64_t seed, uint64_t frames, uint8_t *mark)
 {
 	stress_rng_t rng = stress_rng_for(seed, 100);
@@ -473,6 +508,8 @@ static cycle_stats_t crash_cycle(uint64_t seed, uint64_t frames, uint8_t *mark)
 	/* Kill anywhere from before the first op to a few thousand ops in. */
 	uint64_t target = stress_rng_below(&rng, 4) == 0 ? stress_rng_below(&rng, 50)
 							 : stress_rng_below(&rng, 20000);
+	if (inject)
+		target = 1000 + target; /* the self-test needs logged blocks */
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -489,6 +526,7 @@ static cycle_stats_t crash_cycle(uint64_t seed, uint64_t frames, uint8_t *mark)
 	STRESS_CHECK(llfree_recovered_crashed(&self),
 		     "RECOVER after a kill took the shallow path (crashed flag not seen)");
 	STRESS_EXPECT_RES(llfree_validate(&self), LLFREE_OK, "validate after recovery");
+	inject_fault(&self, sh);
 	cycle_stats_t st = account(&self, sh, frames, mark);
 	free_logged(&self, sh);
 	if (llfree_free_frames(&self) != frames)
@@ -642,6 +680,7 @@ int main(void)
 	uint64_t seed = stress_seed_from_env("LLFREE_STRESS_SEED");
 	stress_report_aborts();
 	long cycles = stress_long_from_env("LLFREE_CRASH_CYCLES", 40);
+	inject = getenv("LLFREE_CRASH_INJECT");
 	uint64_t budget_ms = (uint64_t)stress_long_from_env("LLFREE_CRASH_MS", 20000);
 	/* A partial tree and a partial area at the end. */
 	uint64_t frames = 6ull * LLFREE_TREE_FRAMES + 5 * LLFREE_AREA_FRAMES + 300;

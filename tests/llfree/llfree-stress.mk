@@ -62,7 +62,14 @@ test-llfree-asan: $(LLSTRESS_ASAN)
 	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:$$UBSAN_OPTIONS" \
 	$(LLSTRESS_SAN_ENV) $(LLSTRESS_ASAN)
 
+# First the accounting's self-test: a leaked frame and a lost logged frame
+# (what a broken recovery would leave) must each fail the run.
 test-llfree-crash: $(LLCRASH_HOST)
+	@for fault in "leak:no log holds" "lose:is free after recovery"; do \
+		out=$$(LLFREE_CRASH_INJECT=$${fault%%:*} LLFREE_CRASH_CYCLES=3 $(LLCRASH_HOST) 2>&1); \
+		if [ $$? -eq 0 ] || ! grep -q "$${fault#*:}" <<<"$$out"; then \
+			echo "$$out"; echo "crash accounting missed an injected $${fault%%:*}"; exit 1; fi; \
+		echo "crash self-test: injected $${fault%%:*} caught"; done
 	$(LLCRASH_HOST)
 
 TEST_TARGETS += test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash
