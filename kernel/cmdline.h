@@ -56,6 +56,8 @@ struct kopt {
 	kopt_parse_fn parse;        /* KOPT_CUSTOM */
 	const char *syntax;         /* KOPT_CUSTOM: shown in the help, e.g. "N[,M]" */
 };
+/* Descriptors from many files form one array in the section: no padding between them. */
+_Static_assert(sizeof(struct kopt) % 8 == 0, "struct kopt must be a multiple of its alignment");
 
 #define KOPT_DEFINE_(var, ...)                                                             \
 	static const struct kopt kopt_desc_##var                                           \
@@ -79,8 +81,9 @@ struct kopt {
 	KOPT_CHECK_(var, unsigned int);                                                    \
 	KOPT_DEFINE_(var, .key = key_, .help = help_, .type = KOPT_ENUM, .dest = &(var),    \
 		     .def = def_, .names = names_)
-/* var: a char array */
+/* var: a char array (not a pointer) */
 #define KOPT_STRING(var, key_, def_, help_)                                                \
+	KOPT_CHECK_(var, char[sizeof(var)]);                                               \
 	KOPT_DEFINE_(var, .key = key_, .help = help_, .type = KOPT_STRING, .dest = (var),   \
 		     .def = def_, .dest_size = sizeof(var))
 #define KOPT_LIST(var, key_, def_, help_)                                                  \
