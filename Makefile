@@ -50,6 +50,14 @@ $(BUILD)/cov/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(COV_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
 
+# Fragments add their own lines with `help::`.
+help::
+	@echo "targets:"
+	@echo "  all            kernel, ISO and host programs"
+	@echo "  test           every test suite ($(TEST_TARGETS))"
+	@echo "  deps           install missing Debian packages (as root) or print the command"
+	@echo "  clean          remove $(BUILD)/"
+
 # Every component's fragment: llfree/, bench/, kernel/, tests/<suite>/, tools/.
 include $(sort $(wildcard llfree/*.mk bench/*.mk kernel/*.mk tests/*/*.mk tools/*.mk))
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
@@ -67,11 +75,3 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
-
-# Fragments add their own lines with `help::`.
-help::
-	@echo "targets:"
-	@echo "  all            kernel, ISO and host programs"
-	@echo "  test           every test suite ($(TEST_TARGETS))"
-	@echo "  deps           install missing Debian packages (as root) or print the command"
-	@echo "  clean          remove $(BUILD)/"
