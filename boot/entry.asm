@@ -156,7 +156,7 @@ serial_puts32:
 .next:
 	lodsb
 	test al, al
-	jz .done
+	jz .drain
 	mov bl, al
 	mov ecx, 100000
 	mov dx, COM1 + 5        ; LSR: THR empty (bit 5)
@@ -170,6 +170,14 @@ serial_puts32:
 	mov al, bl
 	out dx, al
 	jmp .next
+.drain:                         ; until the last byte has left (LSR bit 6):
+	mov ecx, 100000         ; QEMU exits right after and would drop it
+	mov dx, COM1 + 5
+.drain_wait:
+	in al, dx
+	test al, 0x40
+	jnz .done
+	loop .drain_wait
 .done:
 	ret
 

@@ -196,6 +196,13 @@ check_no_uart() {
 	pass
 }
 
+# The 32-bit entry checks CPUID for long mode and says so on serial.
+check_no_long_mode() {
+	run no_long_mode 1 --kernel --cpu qemu32 &&
+		expect '^ERROR msg="this CPU has no 64-bit long mode \(CPUID 80000001h:EDX\[29\]\)"$' \
+			'^DONE status=fail reason="no long mode"$' && pass
+}
+
 check_timeout() {
 	run timeout 2 --uefi --timeout 1 && pass
 }
@@ -218,7 +225,7 @@ check_usage() {
 }
 
 ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value help pagefault bios_smp1
-	bios_smp4_args uefi timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
+	bios_smp4_args uefi no_long_mode timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
 for name in "${@:-${ALL[@]}}"; do
 	if ! declare -F "check_$name" >/dev/null; then
 		echo "boot.sh: no check '$name' (have: ${ALL[*]})" >&2
