@@ -1,8 +1,12 @@
 ; AP start-up trampoline: 16-bit real mode straight to 64-bit long mode.
 ;
-; Intel SDM Vol. 3A: 9.4.4 (MP initialisation, the AP starts in real mode at
-; CS:IP = VV00:0000 for SIPI vector VV), 9.8.5 (initialising IA-32e mode:
+; Intel SDM Vol. 3A (2023+ numbering; older editions number chapters 8-10
+; one lower): 9.4.4 (MP initialisation, the AP starts in real mode at
+; CS:IP = VV00:0000 for SIPI vector VV), 10.8.5 (initialising IA-32e mode:
 ; CR4.PAE, CR3, EFER.LME, then CR0.PG), 3.4.5 (segment descriptors).
+; The SDM enters IA-32e mode from protected mode; setting PE and PG in one
+; CR0 write from real mode goes there directly and works on Intel, AMD and
+; QEMU (no 32-bit stage, so no second GDT and no relocation).
 ;
 ; This blob is position independent: kernel/arch/smp.c copies
 ; trampoline_start .. trampoline_end to a free page below 1 MiB (page-aligned,
@@ -53,7 +57,7 @@ trampoline_start:
 	mov [OFF(tramp_far)], eax
 	o32 lgdt [OFF(tramp_gdtr)]
 
-	; SDM 9.8.5: PAE, then CR3, then EFER.LME, then PE|PG in one CR0 write.
+	; SDM 10.8.5 order: PAE, then CR3, then EFER.LME, then PE|PG in one CR0 write.
 	mov eax, [OFF(trampoline_mailbox) + 4]
 	mov cr4, eax
 	mov eax, [OFF(trampoline_mailbox) + 0]

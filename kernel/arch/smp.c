@@ -1,8 +1,11 @@
 /*
  * AP start-up: trampoline placement, INIT-SIPI-SIPI with the SDM's delays,
  * a bounded wait per AP, and the C entry of every AP.
- * Intel SDM Vol. 3A, 9.4.4.1 (typical BSP initialisation sequence: INIT,
- * 10 ms, SIPI, 200 us, SIPI, 200 us), 11.6.1 (ICR), 11.5.3 (ESR).
+ * Intel SDM Vol. 3A (2023+ numbering), 9.4.4.1 (typical BSP initialisation
+ * sequence: INIT, 10 ms, SIPI, 200 us, SIPI, 200 us), 11.6.1 (ICR), 11.5.3
+ * (ESR). Deviations, both harmless by the SDM's own rules: every AP gets its
+ * INIT first and all share one 10 ms wait; the second SIPI is skipped when
+ * the AP has already reported in (a running AP ignores SIPIs anyway).
  */
 #include "arch/smp.h"
 
