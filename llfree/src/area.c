@@ -1,65 +1,26 @@
 /*
- * Area entries (design 1 and 2): the pure update functions and their CAS
- * loop. Counts are unsigned int, never 16-bit temporaries (mistake 7).
+ * Area entries (design 1 and 2). The update functions and their CAS loop
+ * are inline in area.h (the hot path); what is here runs only to check.
+ * Counts are unsigned int, never 16-bit temporaries (mistake 7).
  */
 #include "area.h"
 
-bool area_dec(area_t old, unsigned frames, area_t *next)
-{
-	if (area_huge(old) || area_free(old) < frames)
-		return false;
-	*next = area_make(area_free(old) - frames, false);
-	return true;
-}
+#include "llfree_platform.h"
 
-bool area_inc(area_t old, unsigned frames, area_t *next)
+bool area_agrees(size_t area, area_t entry, unsigned counted_free, unsigned valid)
 {
-	if (area_huge(old) || area_free(old) + frames > LLFREE_AREA_FRAMES)
-		return false;
-	*next = area_make(area_free(old) + frames, false);
-	return true;
-}
-
-bool area_to_huge(area_t old, unsigned unused, area_t *next)
-{
-	(void)unused;
-	if (area_huge(old) || area_free(old) != LLFREE_AREA_FRAMES)
-		return false;
-	*next = area_make(0, true);
-	return true;
-}
-
-bool area_from_huge(area_t old, unsigned unused, area_t *next)
-{
-	(void)unused;
-	if (!area_huge(old))
-		return false;
-	*next = area_make(LLFREE_AREA_FRAMES, false);
-	return true;
-}
-
-bool area_split(area_t old, unsigned unused, area_t *next)
-{
-	(void)unused;
-	if (!area_huge(old))
-		return false;
-	*next = area_make(0, false);
-	return true;
-}
-
-bool area_update(_Atomic uint16_t *entry, area_update_fn fn, unsigned arg, area_t *seen)
-{
-	area_t old = area_load(entry);
-	for (;;) {
-		area_t next;
-		if (!fn(old, arg, &next)) {
-			*seen = old;
-			return false;
-		}
-		if (atomic_compare_exchange_weak_explicit(entry, &old, next, memory_order_acq_rel,
-							  memory_order_acquire)) {
-			*seen = old;
+	if (area_huge(entry)) {
+		/* A huge area is one allocation: counter 0, bitfield all zero, a whole area. */
+		if (area_free(entry) == 0 && counted_free == LLFREE_AREA_FRAMES &&
+		    valid == LLFREE_AREA_FRAMES)
 			return true;
-		}
+		llfree_log("llfree: area %llu: huge with counter %u, bitfield %u free, %u frames\n",
+			   (unsigned long long)area, area_free(entry), counted_free, valid);
+		return false;
 	}
+	if (area_free(entry) == counted_free)
+		return true;
+	llfree_log("llfree: area %llu: counter %u, bitfield %u free\n", (unsigned long long)area,
+		   area_free(entry), counted_free);
+	return false;
 }

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "llfree.h"
@@ -40,26 +41,90 @@ static inline area_t area_make(unsigned free, bool huge)
 	return (area_t)((free & AREA_FREE_MASK) | (huge ? AREA_HUGE_BIT : 0));
 }
 
-/* Pure updates: the new entry from the old one and arg, or false to refuse. */
-typedef bool (*area_update_fn)(area_t old, unsigned arg, area_t *next);
-
-/* Take arg frames; refuses a huge area or too few free. */
-bool area_dec(area_t old, unsigned frames, area_t *next);
-/* Give back arg frames; refuses a huge area or more than a whole area. */
-bool area_inc(area_t old, unsigned frames, area_t *next);
-/* (512, not huge) -> (0, huge). */
-bool area_to_huge(area_t old, unsigned unused, area_t *next);
-/* (0, huge) -> (512, not huge). */
-bool area_from_huge(area_t old, unsigned unused, area_t *next);
-/* Split: (0, huge) -> (0, not huge), after the bitfield was filled. */
-bool area_split(area_t old, unsigned unused, area_t *next);
-
-/* One CAS loop; *seen is the entry the update succeeded or refused on. */
-bool area_update(_Atomic uint16_t *entry, area_update_fn fn, unsigned arg, area_t *seen);
-
 static inline area_t area_load(const _Atomic uint16_t *entry)
 {
 	return atomic_load_explicit(entry, memory_order_acquire);
 }
+
+/*
+ * Pure updates: the new entry from the old one and arg, or false to refuse.
+ * They and their CAS loop are inline: every allocation runs them, and the
+ * compiler can fold the update into the loop only when it sees both.
+ */
+typedef bool (*area_update_fn)(area_t old, unsigned arg, area_t *next);
+
+/* Take arg frames; refuses a huge area or too few free. */
+static inline bool area_dec(area_t old, unsigned frames, area_t *next)
+{
+	if (area_huge(old) || area_free(old) < frames)
+		return false;
+	*next = area_make(area_free(old) - frames, false);
+	return true;
+}
+
+/* Give back arg frames; refuses a huge area or more than a whole area. */
+static inline bool area_inc(area_t old, unsigned frames, area_t *next)
+{
+	if (area_huge(old) || area_free(old) + frames > LLFREE_AREA_FRAMES)
+		return false;
+	*next = area_make(area_free(old) + frames, false);
+	return true;
+}
+
+/* (512, not huge) -> (0, huge). */
+static inline bool area_to_huge(area_t old, unsigned unused, area_t *next)
+{
+	(void)unused;
+	if (area_huge(old) || area_free(old) != LLFREE_AREA_FRAMES)
+		return false;
+	*next = area_make(0, true);
+	return true;
+}
+
+/* (0, huge) -> (512, not huge). */
+static inline bool area_from_huge(area_t old, unsigned unused, area_t *next)
+{
+	(void)unused;
+	if (!area_huge(old))
+		return false;
+	*next = area_make(LLFREE_AREA_FRAMES, false);
+	return true;
+}
+
+/* Split: (0, huge) -> (0, not huge), after the bitfield was filled. */
+static inline bool area_split(area_t old, unsigned unused, area_t *next)
+{
+	(void)unused;
+	if (!area_huge(old))
+		return false;
+	*next = area_make(0, false);
+	return true;
+}
+
+/* One CAS loop; *seen is the entry the update succeeded or refused on. */
+static inline bool area_update(_Atomic uint16_t *entry, area_update_fn fn, unsigned arg,
+			       area_t *seen)
+{
+	area_t old = area_load(entry);
+	for (;;) {
+		area_t next;
+		if (!fn(old, arg, &next)) {
+			*seen = old;
+			return false;
+		}
+		if (atomic_compare_exchange_weak_explicit(entry, &old, next, memory_order_acq_rel,
+							  memory_order_acquire)) {
+			*seen = old;
+			return true;
+		}
+	}
+}
+
+/*
+ * Validation (cold): does the entry agree with a recount of its bitfield
+ * (counted_free frames clear, zero if none set) for an area holding valid
+ * frames? Logs the disagreement.
+ */
+bool area_agrees(size_t area, area_t entry, unsigned counted_free, unsigned valid);
 
 #endif

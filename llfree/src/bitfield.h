@@ -31,7 +31,7 @@ int bitfield_row_find(uint64_t row, unsigned order);
 /* The bits of 2^order frames from bit (order <= 6, bit aligned). */
 uint64_t bitfield_row_mask(unsigned bit, unsigned order);
 
-/* Set a free aligned run of 2^order frames (order <= 8), searching rows circularly from start_row. */
+/* Set a free aligned run of 2^order frames (order <= 8), rows circularly from start_row. */
 llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order, bool persistent,
 			     unsigned *index);
 /* Set exactly index .. index+2^order-1; LLFREE_ERR_IN_USE if any is set. */

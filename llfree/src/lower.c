@@ -350,23 +350,14 @@ uint64_t lower_free_huge(const llfree_t *self)
 
 static llfree_result_t validate_area(const llfree_t *self, size_t a)
 {
-	area_t entry = area_load(lower_entry(self, a));
 	const bitfield_t *bf = lower_bitfield(self, a);
 	unsigned valid = area_valid(self, a);
-	if (area_huge(entry)) {
-		if (area_free(entry) != 0 || !bitfield_is_zero(bf) || valid != LLFREE_AREA_FRAMES) {
-			llfree_log("llfree: area %llu: huge with free %u, bitfield %s, %u frames\n", (unsigned long long)a,
-				   area_free(entry), bitfield_is_zero(bf) ? "zero" : "non-zero",
-				   valid);
-			return LLFREE_ERR_CORRUPT;
-		}
-		return LLFREE_OK;
-	}
 	unsigned counted = LLFREE_AREA_FRAMES - bitfield_allocated(bf);
-	if (area_free(entry) != counted || !bitfield_tail_set(bf, valid)) {
-		llfree_log("llfree: area %llu: counter %u, bitfield %u free, tail past %u %s\n", (unsigned long long)a,
-			   area_free(entry), counted, valid,
-			   bitfield_tail_set(bf, valid) ? "set" : "NOT set");
+	if (!area_agrees(a, area_load(lower_entry(self, a)), counted, valid))
+		return LLFREE_ERR_CORRUPT;
+	if (!bitfield_tail_set(bf, valid)) {
+		llfree_log("llfree: area %llu: frames past %u not all allocated\n",
+			   (unsigned long long)a, valid);
 		return LLFREE_ERR_CORRUPT;
 	}
 	return LLFREE_OK;

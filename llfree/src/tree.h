@@ -68,28 +68,112 @@ typedef struct tree_change {
 	tree_match_t match;
 } tree_change_t;
 
+/*
+ * Pure updates: the new entry from the old one and arg, or false to refuse.
+ * Inline with their CAS loop, like the area entry's (area.h).
+ */
 typedef bool (*tree_update_fn)(tree_t old, const tree_change_t *arg, tree_t *next);
-
-/* Take frames from the entry (reserved or not). */
-bool tree_dec(tree_t old, const tree_change_t *arg, tree_t *next);
-/* Give frames back; an entirely free unreserved tree returns to the default kind. */
-bool tree_inc(tree_t old, const tree_change_t *arg, tree_t *next);
-/* (free f >= frames, not reserved, matching) -> (0, reserved); kind = arg's if entirely free. */
-bool tree_reserve(tree_t old, const tree_change_t *arg, tree_t *next);
-/* (f, reserved) -> (f + frames, not reserved): a reservation gives its tree back. */
-bool tree_unreserve(tree_t old, const tree_change_t *arg, tree_t *next);
-/* Sync (design 2): (f > 0, reserved) -> (0, reserved); the reservation takes f. */
-bool tree_take(tree_t old, const tree_change_t *arg, tree_t *next);
-/* The reserve predicate alone, for scanning before the CAS. */
-bool tree_matches(tree_t t, const tree_change_t *arg);
-
-/* One CAS loop; *seen is the entry the update succeeded or refused on. */
-bool tree_update(_Atomic uint32_t *entry, tree_update_fn fn, const tree_change_t *arg,
-		 tree_t *seen);
 
 static inline tree_t tree_load(const _Atomic uint32_t *entry)
 {
 	return atomic_load_explicit(entry, memory_order_acquire);
 }
+
+/* A tree that is entirely free and unreserved forgets its kind (design 2). */
+static inline unsigned tree_kind_after(uint32_t free, bool reserved, unsigned kind,
+				       uint32_t capacity)
+{
+	return (!reserved && free == capacity) ? TREE_DEFAULT_KIND : kind;
+}
+
+/* Take frames from the entry (reserved or not). */
+static inline bool tree_dec(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	if (tree_free(old) < arg->frames)
+		return false;
+	*next = tree_make(tree_free(old) - arg->frames, tree_reserved(old), tree_kind(old));
+	return true;
+}
+
+/* Give frames back; an entirely free unreserved tree returns to the default kind. */
+static inline bool tree_inc(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	uint32_t free = tree_free(old) + arg->frames;
+	if (free > arg->capacity)
+		return false;
+	bool reserved = tree_reserved(old);
+	unsigned kind = tree_kind_after(free, reserved, tree_kind(old), arg->capacity);
+	*next = tree_make(free, reserved, kind);
+	return true;
+}
+
+/* The reserve predicate alone, for scanning before the CAS. */
+static inline bool tree_matches(tree_t t, const tree_change_t *arg)
+{
+	uint32_t free = tree_free(t);
+	if (tree_reserved(t) || free < arg->frames || free == 0)
+		return false;
+	switch (arg->match) {
+	case TREE_MATCH_PARTIAL:
+		return free < arg->capacity && tree_kind(t) == arg->kind;
+	case TREE_MATCH_FREE:
+		return free == arg->capacity;
+	case TREE_MATCH_ANY:
+		return true;
+	}
+	return false;
+}
+
+/* (free f >= frames, not reserved, matching) -> (0, reserved); kind = arg's if entirely free. */
+static inline bool tree_reserve(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	if (!tree_matches(old, arg))
+		return false;
+	unsigned kind = tree_free(old) == arg->capacity ? arg->kind : tree_kind(old);
+	*next = tree_make(0, true, kind);
+	return true;
+}
+
+/* (f, reserved) -> (f + frames, not reserved): a reservation gives its tree back. */
+static inline bool tree_unreserve(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	uint32_t free = tree_free(old) + arg->frames;
+	if (!tree_reserved(old) || free > arg->capacity)
+		return false;
+	*next = tree_make(free, false, tree_kind_after(free, false, tree_kind(old), arg->capacity));
+	return true;
+}
+
+/* Sync (design 2): (f > 0, reserved) -> (0, reserved); the reservation takes f. */
+static inline bool tree_take(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	(void)arg;
+	if (!tree_reserved(old) || tree_free(old) == 0)
+		return false;
+	*next = tree_make(0, true, tree_kind(old));
+	return true;
+}
+
+/* One CAS loop; *seen is the entry the update succeeded or refused on. */
+static inline bool tree_update(_Atomic uint32_t *entry, tree_update_fn fn,
+			       const tree_change_t *arg, tree_t *seen)
+{
+	tree_t old = tree_load(entry);
+	for (;;) {
+		tree_t next;
+		if (!fn(old, arg, &next)) {
+			*seen = old;
+			return false;
+		}
+		if (atomic_compare_exchange_weak_explicit(entry, &old, next, memory_order_acq_rel,
+							  memory_order_acquire)) {
+			*seen = old;
+			return true;
+		}
+	}
+}
+
+/* The kind's name for logs (cold). */
+const char *tree_kind_name(unsigned kind);
 
 #endif

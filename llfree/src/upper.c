@@ -455,12 +455,11 @@ llfree_result_t upper_validate(const llfree_t *self)
 
 void upper_dump(const llfree_t *self)
 {
-	static const char *const KIND_NAMES[LLFREE_KINDS] = { "immovable", "movable", "huge" };
 	for (size_t t = 0; t < self->trees; t++) {
 		tree_t entry = tree_load(&self->tree_entries[t]);
 		llfree_log("llfree:  tree %llu: free %u/%u%s kind %s, areas %u\n",
 			   (unsigned long long)t, tree_free(entry), lower_tree_capacity(self, t),
-			   tree_reserved(entry) ? " reserved" : "", tree_kind(entry) < LLFREE_KINDS ? KIND_NAMES[tree_kind(entry)] : "?",
+			   tree_reserved(entry) ? " reserved" : "", tree_kind_name(tree_kind(entry)),
 			   lower_tree_free(self, t));
 	}
 	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++) {
@@ -469,7 +468,7 @@ void upper_dump(const llfree_t *self)
 		if (res_present(res))
 			llfree_log("llfree:  core %llu %s: tree %llu, free %u, row %llu\n",
 				   (unsigned long long)(r / LLFREE_KINDS),
-				   KIND_NAMES[r % LLFREE_KINDS], (unsigned long long)res_tree(res),
+				   tree_kind_name((unsigned)(r % LLFREE_KINDS)), (unsigned long long)res_tree(res),
 				   res_free(res), (unsigned long long)res_row(res));
 	}
 }

@@ -1,4 +1,4 @@
-/* LLFree unit tests, area and tree entries: counter limits, huge flag, reserve/unreserve (design 6). */
+/* LLFree unit tests, area and tree entries: counters, huge flag, reserve/unreserve (design 6). */
 #include <criterion/criterion.h>
 
 #include "area.h"
