@@ -453,22 +453,39 @@ llfree_result_t upper_validate(const llfree_t *self)
 	return LLFREE_OK;
 }
 
+/* Trees the dump lists one by one; the rest are summed up (a serial line is slow). */
+#define DUMP_TREES 64
+
 void upper_dump(const llfree_t *self)
 {
+	size_t listed = 0, full = 0, empty = 0;
 	for (size_t t = 0; t < self->trees; t++) {
 		tree_t entry = tree_load(&self->tree_entries[t]);
-		llfree_log("llfree:  tree %llu: free %u/%u%s kind %s, areas %u\n",
-			   (unsigned long long)t, tree_free(entry), lower_tree_capacity(self, t),
-			   tree_reserved(entry) ? " reserved" : "", tree_kind_name(tree_kind(entry)),
-			   lower_tree_free(self, t));
+		uint32_t areas = lower_tree_free(self, t);
+		/* Entirely free or entirely used unreserved trees are only counted. */
+		if (!tree_reserved(entry) && (areas == 0 || areas == lower_tree_capacity(self, t))) {
+			full += areas == 0;
+			empty += areas != 0;
+			continue;
+		}
+		if (listed++ < DUMP_TREES)
+			llfree_log("llfree:  tree %llu: free %u/%u%s kind %s, areas %u\n",
+				   (unsigned long long)t, tree_free(entry),
+				   lower_tree_capacity(self, t), tree_reserved(entry) ? " reserved" : "",
+				   tree_kind_name(tree_kind(entry)), areas);
 	}
+	llfree_log("llfree:  trees: %llu partial or reserved (%llu listed), %llu free, %llu full\n",
+		   (unsigned long long)listed,
+		   (unsigned long long)(listed < DUMP_TREES ? listed : DUMP_TREES),
+		   (unsigned long long)empty, (unsigned long long)full);
 	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++) {
 		reservation_t res =
 			atomic_load_explicit(&self->reservations[r].word, memory_order_acquire);
 		if (res_present(res))
 			llfree_log("llfree:  core %llu %s: tree %llu, free %u, row %llu\n",
 				   (unsigned long long)(r / LLFREE_KINDS),
-				   tree_kind_name((unsigned)(r % LLFREE_KINDS)), (unsigned long long)res_tree(res),
-				   res_free(res), (unsigned long long)res_row(res));
+				   tree_kind_name((unsigned)(r % LLFREE_KINDS)),
+				   (unsigned long long)res_tree(res), res_free(res),
+				   (unsigned long long)res_row(res));
 	}
 }
