@@ -14,7 +14,7 @@ readonly EXIT_OK=0 EXIT_KERNEL_FAIL=1 EXIT_TIMEOUT=2 EXIT_QEMU_ERROR=3 EXIT_USAG
 readonly QEMU_STATUS_OK=33 QEMU_STATUS_FAIL=35
 # Trimmed module list (shared/design/kernel.md, Boot); the part_* modules the
 # EFI image loads at start are listed so that GRUB does not complain.
-readonly GRUB_MODULES="multiboot2 normal part_msdos part_gpt iso9660 all_video serial terminal \
+readonly GRUB_MODULES="multiboot2 normal part_msdos part_gpt iso9660 all_video serial terminal echo halt \
 part_acorn part_amiga part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
 readonly OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 
@@ -170,16 +170,18 @@ make_iso() {
 	local stage
 	stage=$(mktemp -d "$BUILD/iso-stage.XXXXXX") || die_env "mktemp failed"
 	mkdir -p "$stage/boot/grub"
-	cp "$KERNEL_ELF" "$stage/boot/kernel.elf"
+	cp "$KERNEL_ELF" "$stage/boot/kernel.elf" || die_env "cannot copy $KERNEL_ELF"
 	local cfg
 	cfg=$(<boot/grub.cfg)
 	printf '%s\n' "${cfg//@CMDLINE@/$*}" >"$stage/boot/grub/grub.cfg"
-	if ! grub-mkrescue -o "$out" --install-modules="$GRUB_MODULES" --locales= --fonts= \
+	# Written aside and renamed: a concurrent run never boots half an image.
+	if ! grub-mkrescue -o "$stage.iso" --install-modules="$GRUB_MODULES" --locales= --fonts= \
 		--themes= "$stage" >"$stage.log" 2>&1; then
 		cat "$stage.log" >&2
-		rm -rf "$stage" "$stage.log"
+		rm -rf "$stage" "$stage.log" "$stage.iso"
 		die_env "grub-mkrescue failed"
 	fi
+	mv -f "$stage.iso" "$out"
 	rm -rf "$stage" "$stage.log"
 }
 

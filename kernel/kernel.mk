@@ -47,8 +47,11 @@ $(BUILD)/kernel/kernel/main.o: KERNEL_CFLAGS += -DKERNEL_VERSION='"$(KERNEL_VERS
 $(BUILD)/kernel/kernel/main.o: $(wildcard .git/HEAD .git/index)
 
 .SECONDEXPANSION:
+# Linked aside and renamed: a run or ISO build reading the old file while
+# the kernel relinks (several people share build/) never sees half an ELF.
 $(KERNEL_ELF): $$(KERNEL_OBJS) linker.ld
-	$(KERNEL_LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	$(KERNEL_LD) $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS)
+	mv -f $@.tmp $@
 
 # The ISO is built by the same code that builds per-run ISOs with a command line.
 $(KERNEL_ISO): $(KERNEL_ELF) boot/grub.cfg run-qemu.sh

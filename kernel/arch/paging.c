@@ -37,6 +37,7 @@ static uint64_t pool[POOL_PAGES][ENTRIES] __attribute__((aligned(4096)));
 static unsigned pool_used;
 static uint64_t *pml4;
 static uint64_t nx;      /* PTE_NX where EFER.NXE is on, else 0 */
+static bool have_1g;     /* CPUID 80000001h:EDX[26] */
 static struct spinlock map_lock = SPINLOCK_INIT;
 
 struct map_stats {
@@ -151,7 +152,7 @@ static void map_direct_chunk(const struct memmap *map, uint64_t phys, uint64_t s
 		st->pages_4k++;
 }
 
-static void map_direct(const struct memmap *map, uint64_t top, bool have_1g, struct map_stats *st)
+static void map_direct(const struct memmap *map, uint64_t top, struct map_stats *st)
 {
 	/* First 2 MiB in 4 KiB pages: page 0 stays not present. */
 	for (uint64_t p = SIZE_4K; p < SIZE_2M; p += SIZE_4K)
@@ -192,7 +193,7 @@ static void map_identity_low(void)
 
 void paging_init(const struct memmap *map)
 {
-	bool have_1g = cpuid_ext(CPUID_EXT_FEATURES).edx & CPUID_EXT_EDX_PAGE1GB;
+	have_1g = cpuid_ext(CPUID_EXT_FEATURES).edx & CPUID_EXT_EDX_PAGE1GB;
 	nx = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
 	uint64_t top = (map->top_usable + SIZE_2M - 1) & ~(SIZE_2M - 1);
 	if (top < SIZE_2M)
@@ -202,7 +203,7 @@ void paging_init(const struct memmap *map)
 
 	struct map_stats st = { 0, 0, 0, 0 };
 	pml4 = table_alloc();
-	map_direct(map, top, have_1g, &st);
+	map_direct(map, top, &st);
 	map_kernel_image();
 	map_identity_low();
 	write_cr3(table_phys(pml4));
@@ -214,20 +215,41 @@ void paging_init(const struct memmap *map)
 		pool_used, POOL_PAGES);
 }
 
-void *paging_map_mmio(uint64_t phys, uint64_t size)
+/*
+ * Maps [phys, phys+size) into the direct map with `flags`, in the largest
+ * pages that alignment allows when `large` (4 KiB pages otherwise), and
+ * flushes each page from this CPU's TLB. Existing larger pages are split.
+ */
+static void *map_direct_range(uint64_t phys, uint64_t size, uint64_t flags, bool large, const char *who)
 {
 	uint64_t start = phys & ~(SIZE_4K - 1);
 	uint64_t end = (phys + size + SIZE_4K - 1) & ~(SIZE_4K - 1);
-	if (end > KERNEL_VMA - DIRECT_MAP_BASE || end < start)
-		panic("paging_map_mmio: %#lx+%#lx outside the direct map", (unsigned long)phys,
-		      (unsigned long)size);
+	if (end > KERNEL_VMA - DIRECT_MAP_BASE - SIZE_1G || end < start)
+		panic("%s: %#lx+%#lx outside the direct map", who, (unsigned long)phys, (unsigned long)size);
 	bool irq = spin_lock_irqsave(&map_lock);
-	for (uint64_t p = start; p < end; p += SIZE_4K) {
-		map_page(DIRECT_MAP_BASE + p, p, SIZE_4K, PTE_WRITE | PTE_GLOBAL | nx | PTE_UNCACHED);
+	for (uint64_t p = start; p < end;) {
+		uint64_t page = SIZE_4K;
+		if (large && have_1g && (p & (SIZE_1G - 1)) == 0 && end - p >= SIZE_1G)
+			page = SIZE_1G;
+		else if (large && (p & (SIZE_2M - 1)) == 0 && end - p >= SIZE_2M)
+			page = SIZE_2M;
+		map_page(DIRECT_MAP_BASE + p, p, page, flags);
 		invlpg(DIRECT_MAP_BASE + p);
+		p += page;
 	}
 	spin_unlock_irqrestore(&map_lock, irq);
 	return phys_to_virt(phys);
+}
+
+void *paging_map_mmio(uint64_t phys, uint64_t size)
+{
+	return map_direct_range(phys, size, PTE_WRITE | PTE_GLOBAL | nx | PTE_UNCACHED, false,
+				"paging_map_mmio");
+}
+
+void *paging_map_wb(uint64_t phys, uint64_t size)
+{
+	return map_direct_range(phys, size, PTE_WRITE | PTE_GLOBAL | nx, true, "paging_map_wb");
 }
 
 uint64_t paging_root_phys(void) { return table_phys(pml4); }

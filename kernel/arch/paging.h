@@ -59,9 +59,19 @@ void paging_init(const struct memmap *map);
  * Map [phys, phys+size) uncached (4 KiB pages, splitting larger ones) in the
  * direct map and return its virtual address (= phys_to_virt(phys)). For the
  * LAPIC, IOAPIC, HPET, and anything outside the RAM-sized direct map. Safe
- * to call from any CPU after paging_init.
+ * to call from any CPU after paging_init; only the calling CPU's TLB is
+ * flushed, so map before starting the APs or before they touch the range.
  */
 void *paging_map_mmio(uint64_t phys, uint64_t size);
+
+/*
+ * Map [phys, phys+size) write-back in the direct map, in 1 GiB / 2 MiB pages
+ * where alignment allows, and return phys_to_virt(phys). For memory the
+ * RAM-sized direct map leaves out or maps uncached: persistent memory
+ * (NVDIMM / e820 type 7 or 12 ranges), reserved RAM a test wants to use.
+ * Same locking and TLB rules as paging_map_mmio.
+ */
+void *paging_map_wb(uint64_t phys, uint64_t size);
 
 /* Physical address of the top-level table (< 4 GiB), for the APs' CR3. */
 uint64_t paging_root_phys(void);

@@ -203,6 +203,20 @@ check_no_long_mode() {
 			'^DONE status=fail reason="no long mode"$' && pass
 }
 
+# A kernel GRUB refuses (here: cut short) still ends in a verdict, at once.
+check_grub_load_error() {
+	local bad=$LOGS/bad-kernel
+	mkdir -p "$bad"
+	head -c 4096 "$BUILD/kernel.elf" >"$bad/kernel.elf"
+	BUILD=$bad ./run-qemu.sh --no-build --make-iso "$bad/bad.iso" || {
+		current=grub_load_error log=/dev/null fail "could not build the ISO"
+		return
+	}
+	run grub_load_error 1 --iso "$bad/bad.iso" --timeout 30 &&
+		expect '^ERROR msg="GRUB could not load or start /boot/kernel.elf"' \
+			'DONE status=fail reason="boot loader error"' && pass
+}
+
 check_timeout() {
 	run timeout 2 --uefi --timeout 1 && pass
 }
@@ -225,7 +239,7 @@ check_usage() {
 }
 
 ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value help pagefault bios_smp1
-	bios_smp4_args uefi no_long_mode timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
+	bios_smp4_args uefi no_long_mode grub_load_error timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
 for name in "${@:-${ALL[@]}}"; do
 	if ! declare -F "check_$name" >/dev/null; then
 		echo "boot.sh: no check '$name' (have: ${ALL[*]})" >&2
