@@ -1,0 +1,37 @@
+# Benchmarks in the kernel under QEMU (fragment included by the top-level Makefile).
+#
+#   make test-qemu-bench         tiny benchmark boots: every RESULT line, bad options fail
+#   make bench-qemu SMP=4 MEM=1G ARGS="bench=bulk,repeat,rand,frag ..."
+#                                one benchmark boot: $(BUILD)/bench-qemu.log, CSV, PNGs
+#                                in $(PLOTS_DIR), and the buddy/LLFree table
+# TCG timings are host cycles without cache contention: compare allocators
+# within one boot (ratios), never absolute numbers (shared/design/kernel.md).
+
+SMP ?= 4
+MEM ?= 1G
+ARGS ?= bench=bulk,repeat,rand,frag iterations=3 rounds=20
+# run-qemu.sh flags: the PVH fast path by default; BENCH_QEMU_FLAGS= boots the ISO (GRUB, BIOS).
+BENCH_QEMU_FLAGS ?= --kernel
+BENCH_QEMU_TIMEOUT ?= 3600
+BENCH_QEMU_LOG := $(BUILD)/bench-qemu.log
+PLOTS_DIR ?= $(BUILD)/plots
+
+.PHONY: test-qemu-bench bench-qemu
+# TEST_TARGETS += test-qemu-bench   (once kmain calls kbench_run)
+
+test-qemu-bench: kernel
+	tests/qemu/bench.sh
+
+# The benchmark keys come after stress=0: a benchmark boot skips the stress
+# test unless ARGS says stress=1 (the last word wins).
+bench-qemu: kernel iso
+	@mkdir -p $(PLOTS_DIR)
+	./run-qemu.sh --no-build $(BENCH_QEMU_FLAGS) --smp $(SMP) --mem $(MEM) \
+		--timeout $(BENCH_QEMU_TIMEOUT) --log $(BENCH_QEMU_LOG) -- stress=0 $(ARGS)
+	$(PYTHON) tools/logparse.py --strict $(BENCH_QEMU_LOG) -o $(PLOTS_DIR)/bench-qemu.csv
+	$(PYTHON) tools/plot.py $(PLOTS_DIR)/bench-qemu.csv -o $(PLOTS_DIR)
+	$(PYTHON) tests/qemu/bench_results.py table $(PLOTS_DIR)/bench-qemu.csv
+
+help::
+	@echo "  test-qemu-bench QEMU: tiny benchmark boots (every RESULT line present and parsed; bad options fail)"
+	@echo "  bench-qemu     QEMU benchmark boot (SMP=$(SMP) MEM=$(MEM) ARGS=\"$(ARGS)\"): $(BENCH_QEMU_LOG), CSV+PNGs in $(PLOTS_DIR)"
