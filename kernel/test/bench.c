@@ -58,14 +58,14 @@ static bool forward(const char *value, void *dest, char *err, size_t err_size)
 	static char key_##name[] = #name;                                                   \
 	KOPT_CUSTOM(key_##name, #name, syntax, forward, NULL, help)
 
-BENCH_KEY(bench, "B,B", "benchmarks bulk,repeat,rand,frag to run after the stress test (none without it)");
-BENCH_KEY(alloc, "A,A", "allocators llfree,buddy,list (benchmark default llfree,buddy)");
-BENCH_KEY(orders, "N,N", "orders for bulk/repeat/rand (benchmark default 0,9; frag uses 0)");
-BENCH_KEY(cores, "N,N", "core counts (benchmark default: powers of two up to all CPUs, plus all)");
-BENCH_KEY(iterations, "N", "runs of each benchmark, allocator reset before each (benchmark default 3)");
-BENCH_KEY(rounds, "N", "frag rounds (benchmark default 100)");
-BENCH_KEY(mem, "PERCENT", "share of the benchmark's free memory the allocators manage (default 100)");
-BENCH_KEY(memory, "SIZE", "memory the allocators manage, at most the benchmark's free memory");
+BENCH_KEY(bench, "B,B", "benchmarks to run after the stress test: bulk,repeat,rand,frag; none without it");
+BENCH_KEY(alloc, "A,A", "benchmark allocators: llfree,buddy,list; without it llfree,buddy");
+BENCH_KEY(orders, "N,N", "benchmark orders of bulk, repeat, rand (frag: 0); without it 0,9");
+BENCH_KEY(cores, "N,N", "benchmark core counts; without it powers of two below all CPUs, then all");
+BENCH_KEY(iterations, "N", "benchmark runs of each, allocator reset before each; without it 3");
+BENCH_KEY(rounds, "N", "frag rounds; without it 100");
+BENCH_KEY(mem, "PERCENT", "share of the benchmarks' free memory the allocators manage; without it 100");
+BENCH_KEY(memory, "SIZE", "memory the benchmark allocators manage (at most their free memory)");
 
 /* ---- environment ---- */
 

@@ -35,3 +35,22 @@ bench-qemu: kernel iso
 help::
 	@echo "  test-qemu-bench QEMU: tiny benchmark boots (every RESULT line present and parsed; bad options fail)"
 	@echo "  bench-qemu     QEMU benchmark boot (SMP=$(SMP) MEM=$(MEM) ARGS=\"$(ARGS)\"): $(BENCH_QEMU_LOG), CSV+PNGs in $(PLOTS_DIR)"
+
+# Host unit tests of kernel/mm/contig.c (the benchmarks' buffers) over the
+# host LLFree, plain and ASan+UBSan; llfree_get_at is wrapped to inject a race.
+CONTIG_TEST_LDFLAGS := -Wl,--wrap=llfree_get_at -lcriterion
+$(BUILD)/host/tests/kernel/test_contig: $(BUILD)/host/tests/kernel/test_contig.o \
+		$(BUILD)/host/kernel/mm/contig.o $(BUILD)/host/libllfree.a
+	$(HOSTCC) $(HOST_LDFLAGS) $^ $(CONTIG_TEST_LDFLAGS) -o $@
+$(BUILD)/asan/tests/kernel/test_contig: $(BUILD)/asan/tests/kernel/test_contig.o \
+		$(BUILD)/asan/kernel/mm/contig.o $(BUILD)/asan/libllfree.a
+	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ $(CONTIG_TEST_LDFLAGS) -o $@
+
+.PHONY: test-contig
+test-contig: $(BUILD)/host/tests/kernel/test_contig $(BUILD)/asan/tests/kernel/test_contig
+	@set -e; for t in $^; do echo "== $$t"; $$t -j1 --short-filename; done
+
+TEST_TARGETS += test-contig
+
+help::
+	@echo "  test-contig    host unit tests of kernel/mm/contig.c (runs of free 2 MiB areas, injected race), plain and ASan+UBSan"
