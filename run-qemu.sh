@@ -192,7 +192,8 @@ qemu_command() {
 		-machine "$machine" -accel tcg,thread=multi -cpu "$cpu"
 		-smp "$smp" -m "$mem"
 		-display none -monitor none -no-reboot
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-nic none)    # no network driver here; OVMF boots ~1 s faster without one
 
 	# Serial: COM1 to stdout and the log, or the log only.
 	if ((quiet)); then

@@ -44,7 +44,9 @@ fail() {
 expect() {
 	local re
 	for re in "$@"; do
-		if ! tr -d '\r' <"$log" | grep -aqE -- "$re"; then
+		# Not grep -q: it would stop reading early, and with pipefail the
+		# writer's SIGPIPE would turn a match into a failure.
+		if ! tr -d '\r' <"$log" | grep -aE -- "$re" >/dev/null; then
 			fail "no line matching: $re"
 			return 1
 		fi
@@ -234,7 +236,7 @@ check_usage() {
 	./run-qemu.sh --kernel --uefi >/dev/null 2>&1
 	rc=$?
 	((rc == 64)) || { fail "--kernel --uefi: exit $rc, expected 64"; return; }
-	./run-qemu.sh --help | grep -q -- '--smp N' || { fail "--help lacks --smp"; return; }
+	./run-qemu.sh --help | grep -- '--smp N' >/dev/null || { fail "--help lacks --smp"; return; }
 	pass
 }
 
