@@ -5,7 +5,9 @@
 #
 #   tests/qemu/bench.sh [NAME...]     all checks, or only those named
 #
-# Uses the fast PVH path (run-qemu.sh --kernel) on $BUILD/kernel.elf.
+# Uses the fast PVH path (run-qemu.sh --kernel) on $BUILD/kernel.elf; the
+# iso check boots GRUB (BIOS) with the benchmark command line in grub.cfg, the
+# way a USB stick for real hardware does.
 # Logs: $BUILD/tests/qemu/bench-NAME.log (and .csv). Exits 1 if any check failed.
 set -uo pipefail
 
@@ -19,12 +21,14 @@ failed=()
 passed=0
 
 # run NAME EXPECTED_EXIT RUN-QEMU-ARGS... [-- KERNEL-ARGS]: boots; the log is then $log.
+# $boot: how (default: the PVH fast path).
+boot=--kernel
 run() {
 	local name=$1 want=$2 rc
 	shift 2
 	current=$name
 	log=$LOGS/bench-$name.log
-	./run-qemu.sh --kernel --quiet --no-build --timeout 120 --log "$log" "$@" \
+	./run-qemu.sh $boot --quiet --no-build --timeout 120 --log "$log" "$@" \
 		2>"$LOGS/bench-$name.stderr"
 	rc=$?
 	if ((rc != want)); then
@@ -97,6 +101,15 @@ check_large() {
 		pass
 }
 
+# The ISO path (GRUB, BIOS): the command line reaches the benchmarks through grub.cfg.
+check_iso() {
+	boot=--bios run iso 0 --smp 2 --mem 256M -- stress=0 bench=bulk,frag alloc=buddy,llfree \
+		orders=9 cores=2 iterations=1 rounds=1 || return
+	expect_line '^BOOT firmware=bios .*cmdline="stress=0 bench=bulk,frag' &&
+		results --bench=bulk,frag --alloc=buddy,llfree --orders=9 --cores=2 --iterations=1 \
+			--rounds=1 && pass
+}
+
 # A bad value fails the boot at the command line, with bench_option's message.
 check_bad_value() {
 	run bad-value 1 -- bench=bulk,nope || return
@@ -132,7 +145,7 @@ check_no_bench() {
 		no_line '^(BENCH|RESULT|TEST name=bench)' && expect_line '^DONE status=ok' && pass
 }
 
-ALL=(tiny list large bad_value bad_number too_many_cores memory_too_large no_bench)
+ALL=(tiny list large iso bad_value bad_number too_many_cores memory_too_large no_bench)
 names=("$@")
 ((${#names[@]})) || names=("${ALL[@]}")
 for n in "${names[@]}"; do
