@@ -7,8 +7,10 @@
 
 #include <stdint.h>
 
-/* The portable benchmarks' header: a bare "bench.h" here is this directory's. */
+/* The portable benchmarks' headers by path: a bare "bench.h" here is this directory's. */
 #include "../../bench/bench.h"
+#include "../../bench/list.h"
+#include "../../bench/run.h"
 #include "arch/cpu.h"
 #include "arch/percpu.h"
 #include "arch/tsc.h"
@@ -16,11 +18,9 @@
 #include "lib/printf.h"
 #include "lib/run_cores.h"
 #include "lib/string.h"
-#include "list.h"
 #include "llfree.h"
 #include "mm/contig.h"
 #include "mm/frames.h"
-#include "run.h"
 
 /* ---- command line: every benchmark key goes to bench_option() ---- */
 
@@ -53,7 +53,8 @@ static bool forward(const char *value, void *dest, char *err, size_t err_size)
 	return true;
 }
 
-/* No default string: the parser would take a default for a given key. */
+/* No default strings: cmdline_parse would pass them through forward() like
+ * given keys. bench_opts_default() supplies the defaults. */
 #define BENCH_KEY(name, syntax, help)                                                       \
 	static char key_##name[] = #name;                                                   \
 	KOPT_CUSTOM(key_##name, #name, syntax, forward, NULL, help)
