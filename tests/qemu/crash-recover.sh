@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Persistent LLFree in QEMU (issue 6, docs/pmem.md): crash the whole machine
+# in the kernel's crash mode, recover on the next boot, and check the
+# recovery against the per-core logs in persistent memory.
+#
+#   tests/qemu/crash-recover.sh [cycles [N]]   N crash/recover cycles (default 5)
+#   tests/qemu/crash-recover.sh suite          what `make test-qemu-pmem` runs:
+#       3 cycles, then: corrupted meta record, wrong size, corrupted log
+#       header (all refused, file untouched), clean shutdown (shallow path),
+#       the recovery check's self-tests (a lost and a doubled log slot must
+#       fail), a command-line range in file-backed RAM, and an ISO (BIOS) boot
+#
+# One cycle: boot with crash=1 (the first cycle pmem=overwrite, later ones
+# pmem=recover, so each crash starts from a recovered state), SIGKILL QEMU
+# after 2..4 s (run-qemu.sh --kill-after, exit 4), then boot pmem=recover,
+# which must print `TEST name=recover ... result=ok recovery=deep` and end
+# with `DONE status=ok`.
+#
+# Environment: SEED (default 1; cycle i uses SEED+i for the crash seed and
+# the kill time), SMP (default 4), PMEM_SIZE (default 64M), BUILD.
+# Logs and the pmem file: $BUILD/tests/pmem/. Exits 1 if any check failed.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+BUILD=${BUILD:-build}
+DIR=$BUILD/tests/pmem
+SEED=${SEED:-1}
+SMP=${SMP:-4}
+PMEM_SIZE=${PMEM_SIZE:-64M}
+readonly EXIT_KILLED=4 LOG_HEADER=64 LOG_BYTES=1024 SLOT_AT=64
+mkdir -p "$DIR"
+
+failed=()
+passed=0
+current=""
+log=""
+
+# run NAME EXPECTED_EXIT RUN-QEMU-ARGS...: one boot; the log is then $log.
+run() {
+	local name=$1 want=$2
+	shift 2
+	log=$DIR/$name.log
+	local rc
+	./run-qemu.sh --quiet --no-build --log "$log" "$@" 2>"$DIR/$name.stderr"
+	rc=$?
+	if ((rc != want)); then
+		fail "$name: run-qemu.sh exited $rc, expected $want ($(tail -n 1 "$DIR/$name.stderr"))"
+		return 1
+	fi
+}
+
+fail() {
+	echo "FAIL $current: $*"
+	if [[ -n $log && -f $log ]]; then
+		echo "---- last lines of $log ----"
+		tail -n 15 "$log" | tr -d '\r' | sed 's/^/    /'
+	fi
+	failed+=("$current")
+}
+
+# expect REGEX...: each extended regex matches a line of $log.
+expect() {
+	local re
+	for re in "$@"; do
+		if ! tr -d '\r' <"$log" | grep -aqE -- "$re"; then
+			fail "no line matching: $re"
+			return 1
+		fi
+	done
+}
+
+# field TAG KEY: the value of KEY in the last line of $log starting with TAG.
+field() {
+	tr -d '\r' <"$log" | grep -aE "^$1" | tail -n 1 | grep -oE "(^| )$2=[^ ]*" | cut -d= -f2
+}
+
+pass() {
+	echo "PASS $current${1:+: $1}"
+	passed=$((passed + 1))
+}
+
+# Kill time from the seed: 2.0 .. 4.0 s in steps of 0.1 s.
+kill_time() {
+	local h=$((($1 * 13 + $1 * $1 * 7) % 21))
+	echo "$((2 + h / 10)).$((h % 10))"
+}
+
+pvh() {
+	run "$1" "$2" --kernel --smp "$SMP" --pmem "$pmem" "${@:3}"
+}
+
+# One crash/recover cycle on $pmem; $1 = cycle number, $2 = init mode of the crash boot.
+cycle() {
+	local i=$1 mode=$2 seed=$((SEED + $1)) kill
+	kill=$(kill_time "$seed")
+	current="cycle$i (seed $seed, kill after ${kill}s)"
+	pvh "cycle$i-crash" $EXIT_KILLED --kill-after "$kill" -- stress=0 "pmem=$mode" crash=1 "crash_seed=$seed" &&
+		expect '^PROGRESS crash mode cores=[0-9]+ seed=[0-9]+ .*runs until killed$' || return
+	if [[ $mode == recover ]]; then
+		expect '^TEST name=recover .*result=ok recovery=shallow ' || return
+	fi
+	pvh "cycle$i-recover" 0 -- stress=0 pmem=recover &&
+		expect '^MEM pmem=recover source=nfit .*recovery=deep ' \
+			'^TEST name=recover .*result=ok recovery=deep ' '^DONE status=ok' || return
+	pass "logged_frames=$(field 'TEST name=recover' logged_frames) in_flight_frames=$(field 'TEST name=recover' in_flight_frames) recover_us=$(field 'TEST name=recover' recover_us) recover_us_per_gib=$(field 'TEST name=recover' recover_us_per_gib)"
+}
+
+cycles() {
+	local n=$1 i
+	pmem=$DIR/pmem.img
+	rm -f "$pmem"
+	for ((i = 0; i < n; i++)); do
+		cycle "$i" "$([[ $i == 0 ]] && echo overwrite || echo recover)"
+	done
+}
+
+# poke FILE OFFSET HEX16: write one little-endian 64-bit word.
+poke() {
+	/usr/bin/python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2], 0)); f.write(int(sys.argv[3], 16).to_bytes(8, "little"))' "$@"
+}
+
+# peek FILE OFFSET: one little-endian 64-bit word, in hex.
+peek() {
+	/usr/bin/python3 -c 'import sys; f = open(sys.argv[1], "rb"); f.seek(int(sys.argv[2], 0)); print("%x" % int.from_bytes(f.read(8), "little"))' "$@"
+}
+
+# A refused recovery: exit 1, the reason, and the file byte for byte as it was.
+# $1 name, $2 regex of the reason, $3 pmem file, rest: run-qemu.sh args.
+refused() {
+	local name=$1 reason=$2 file=$3 before after
+	shift 3
+	current=$name
+	before=$(md5sum <"$file")
+	run "$name" 1 --kernel --smp "$SMP" --pmem "$file$1" "${@:2}" -- stress=0 pmem=recover &&
+		expect "$reason" '^DONE status=fail reason="persistent memory"$' || return
+	after=$(md5sum <"$file")
+	[[ $before == "$after" ]] || { fail "the refused recovery changed $file"; return; }
+	pass
+}
+
+check_refusals() {
+	local base=$DIR/clean.img file=$DIR/bad.img logs_at
+	rm -f "$base"
+	pmem=$base
+	current=refusals
+	pvh refusals-init 0 -- stress=0 pmem=overwrite || return
+	logs_at=$(field 'MEM pmem=' logs_at)
+
+	cp "$base" "$file"
+	poke "$file" 0 0x6b6e756a6b6e756a
+	refused corrupt_meta '^ERROR msg="pmem=recover refused: persistent state has a wrong magic' "$file" ""
+	cp "$base" "$file"
+	refused wrong_size '^ERROR msg="pmem=recover refused: persistent state has a different frame count' \
+		"$file" ",32M"
+	cp "$base" "$file"
+	poke "$file" "$logs_at" 0
+	refused corrupt_log_header '^ERROR msg="pmem recover: log header magic 0x0 ' "$file" ""
+	current=fresh_file
+	rm -f "$file"
+	run fresh_file 1 --kernel --pmem "$file" -- stress=0 pmem=recover &&
+		expect '^ERROR msg="pmem recover: log header magic 0x0 ' && pass "an empty file is refused too"
+}
+
+# Clean shutdown: a bounded crash run keeps its blocks, the next boot is shallow and finds them.
+check_clean_shutdown() {
+	current=clean_shutdown
+	pmem=$DIR/shutdown.img
+	rm -f "$pmem"
+	pvh clean-run 0 -- stress=0 pmem=overwrite crash=1 crash_seconds=1 crash_seed=5 &&
+		expect '^TEST name=crash .*result=ok' '^DONE status=ok' || return
+	cp "$pmem" "$DIR/shutdown-held.img"
+	pvh clean-recover 0 -- stress=0 pmem=recover &&
+		expect '^TEST name=recover .*result=ok recovery=shallow .*in_flight_blocks=0 ' || return
+	local held
+	held=$(field 'TEST name=recover' logged_frames)
+	((held > 0)) || { fail "no held frames survived the clean shutdown"; return; }
+	pass "logged_frames=$held recover_us_per_gib=$(field 'TEST name=recover' recover_us_per_gib)"
+}
+
+# The check must fail when a log loses or doubles a block (state after check_clean_shutdown).
+check_selftests() {
+	local src=$DIR/shutdown-held.img file=$DIR/inject.img logs_at off s word empty=""
+	current=selftest
+	[[ -f $src ]] || { fail "needs clean_shutdown first"; return; }
+	log=$DIR/clean-run.log
+	logs_at=$(field 'MEM pmem=' logs_at)
+	off=""
+	for ((s = 0; s < 120; s++)); do
+		word=$(peek "$src" $((logs_at + LOG_HEADER + SLOT_AT + 8 * s)))
+		if [[ $word != 0 && -z $off ]]; then
+			off=$((logs_at + LOG_HEADER + SLOT_AT + 8 * s))
+			held=$word
+		elif [[ $word == 0 && -z $empty ]]; then
+			empty=$((logs_at + LOG_HEADER + SLOT_AT + 8 * s))
+		fi
+	done
+	[[ -n $off && -n $empty ]] || { fail "core 0 holds nothing or everything"; return; }
+	cp "$src" "$file"
+	poke "$file" "$off" 0
+	pmem=$file
+	current=selftest_lost_slot
+	pvh selftest-lost 1 -- stress=0 pmem=recover &&
+		expect '^ERROR msg="recover: frame 0x[0-9a-f]+ is allocated but in no log' \
+			'^TEST name=recover .*result=fail' && pass
+	cp "$src" "$file"
+	poke "$file" "$empty" "$held"
+	current=selftest_double_slot
+	pvh selftest-double 1 -- stress=0 pmem=recover &&
+		expect '^ERROR msg="recover: frame 0x[0-9a-f]+ is held by two log slots' && pass
+}
+
+# RAM declared persistent on the command line; RAM backed by a file survives the kill.
+check_cmdline_range() {
+	local ram=$DIR/ram.img
+	local mem=(--mem 512M --qemu-arg=-object
+		--qemu-arg="memory-backend-file,id=ram0,size=512M,mem-path=$ram,share=on"
+		--qemu-arg=-machine --qemu-arg=memory-backend=ram0)
+	local range=(pmem_size=64M pmem_at=256M)
+	current=cmdline_range
+	rm -f "$ram"
+	truncate -s 512M "$ram"
+	run cmdline-crash $EXIT_KILLED --kernel --smp 2 --kill-after 2.5 "${mem[@]}" -- stress=0 \
+		pmem=overwrite "${range[@]}" crash=1 &&
+		expect '^MEM pmem=overwrite source=cmdline base=0x10000000 size=67108864 ' || return
+	run cmdline-recover 0 --kernel --smp 2 "${mem[@]}" -- stress=0 pmem=recover "${range[@]}" &&
+		expect '^TEST name=recover .*result=ok recovery=deep ' && pass
+	rm -f "$ram"
+}
+
+# The ISO path: SeaBIOS and GRUB with the NVDIMM on the pc machine.
+check_iso_bios() {
+	current=iso_bios
+	pmem=$DIR/iso.img
+	rm -f "$pmem"
+	run iso-bios 0 --machine pc --smp 2 --pmem "$pmem" -- stress=0 pmem=overwrite crash=1 crash_seconds=1 &&
+		expect '^BOOT firmware=bios ' '^MEM pmem=overwrite source=nfit base=0x[0-9a-f]+ size=67108864 ' \
+			'^TEST name=crash .*result=ok' && pass
+}
+
+main() {
+	local what=${1:-cycles}
+	case $what in
+	cycles) cycles "${2:-5}" ;;
+	suite)
+		cycles 3
+		check_refusals
+		check_clean_shutdown
+		check_selftests
+		check_cmdline_range
+		check_iso_bios
+		;;
+	*) echo "usage: $0 [cycles [N] | suite]" >&2; exit 2 ;;
+	esac
+	echo "crash-recover: $passed passed, ${#failed[@]} failed${failed[*]:+: ${failed[*]}}"
+	((${#failed[@]} == 0))
+}
+
+main "$@"
