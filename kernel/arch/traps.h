@@ -2,7 +2,8 @@
  * Exceptions and interrupts after the assembly entry (boot/isr.asm).
  *
  * Every vector without a handler set by idt_set_handler() is fatal: the
- * report names the vector and exception, the error code, RIP, CR2, all
+ * report names the vector and exception, the error code, RIP, CR2, the CPU
+ * (dense index, -1 before the per-CPU data is set up), all
  * general registers and a frame-pointer backtrace, then the run ends with
  * DONE status=fail. Before printing, panic_stop_others (kernel/lib/panic.h)
  * stops the other CPUs once the SMP code has set it.

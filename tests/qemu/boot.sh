@@ -128,7 +128,7 @@ check_help() {
 
 check_pagefault() {
 	run pagefault 1 --kernel -- pagefault=1 &&
-		expect '^ERROR msg="#PF page fault" vector=14 error=0x0 rip=0xffffffff8[0-9a-f]{7} cr2=0x0000000000000008$' \
+		expect '^ERROR msg="#PF page fault" vector=14 error=0x0 rip=0xffffffff8[0-9a-f]{7} cr2=0x0000000000000008 cpu=(-1|0)$' \
 			'^RIP=0xffffffff8[0-9a-f]{7} CS=0x0008 RFLAGS=0x[0-9a-f]{8} RSP=0x[0-9a-f]{16} SS=0x0010$' \
 			'^CR2=0x0000000000000008 CR3=0x[0-9a-f]{16} ERROR_CODE=0x0$' \
 			'^RAX=0x[0-9a-f]{16} RBX=0x[0-9a-f]{16} RCX=0x[0-9a-f]{16} RDX=0x[0-9a-f]{16}$' \
