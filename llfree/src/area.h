@@ -20,9 +20,11 @@ typedef uint16_t area_t;
 #define AREA_FREE_MASK ((1u << AREA_FREE_BITS) - 1)
 #define AREA_HUGE_SHIFT AREA_FREE_BITS
 #define AREA_HUGE_BIT (1u << AREA_HUGE_SHIFT)
+/* Set on a huge area while one core fills its bitfield to split it (lower.c). */
+#define AREA_SPLITTING_BIT (1u << (AREA_HUGE_SHIFT + 1))
 
 _Static_assert(LLFREE_AREA_FRAMES <= AREA_FREE_MASK, "free count must hold a whole area");
-_Static_assert(AREA_HUGE_SHIFT < 16, "area entry is 16 bits");
+_Static_assert(AREA_HUGE_SHIFT + 1 < 16, "area entry is 16 bits");
 _Static_assert(ATOMIC_SHORT_LOCK_FREE == 2, "16-bit atomics must be lock-free");
 _Static_assert(sizeof(_Atomic uint16_t) == sizeof(area_t), "area entry is one 16-bit word");
 
@@ -34,6 +36,11 @@ static inline unsigned area_free(area_t a)
 static inline bool area_huge(area_t a)
 {
 	return (a & AREA_HUGE_BIT) != 0;
+}
+
+static inline bool area_splitting(area_t a)
+{
+	return (a & AREA_SPLITTING_BIT) != 0;
 }
 
 static inline area_t area_make(unsigned free, bool huge)
@@ -81,21 +88,31 @@ static inline bool area_to_huge(area_t old, unsigned unused, area_t *next)
 	return true;
 }
 
-/* (0, huge) -> (512, not huge). */
+/* (0, huge) -> (512, not huge); refused while the area is being split. */
 static inline bool area_from_huge(area_t old, unsigned unused, area_t *next)
 {
 	(void)unused;
-	if (!area_huge(old))
+	if (!area_huge(old) || area_splitting(old))
 		return false;
 	*next = area_make(LLFREE_AREA_FRAMES, false);
 	return true;
 }
 
-/* Split: (0, huge) -> (0, not huge), after the bitfield was filled. */
+/* Claim the split of a huge area: (0, huge) -> (0, huge, splitting). */
+static inline bool area_claim_split(area_t old, unsigned unused, area_t *next)
+{
+	(void)unused;
+	if (!area_huge(old) || area_splitting(old))
+		return false;
+	*next = (area_t)(old | AREA_SPLITTING_BIT);
+	return true;
+}
+
+/* End the split, after the bitfield was filled: (0, huge, splitting) -> (0, not huge). */
 static inline bool area_split(area_t old, unsigned unused, area_t *next)
 {
 	(void)unused;
-	if (!area_huge(old))
+	if (!area_huge(old) || !area_splitting(old))
 		return false;
 	*next = area_make(0, false);
 	return true;

@@ -217,11 +217,10 @@ bool bitfield_is_free(const bitfield_t *bf, unsigned index, unsigned order)
 	return true;
 }
 
-void bitfield_fill_row_if_zero(bitfield_t *bf, unsigned row)
+void bitfield_fill(bitfield_t *bf)
 {
-	uint64_t expected = 0;
-	atomic_compare_exchange_strong_explicit(&bf->rows[row], &expected, BITFIELD_ROW_FULL,
-						memory_order_acq_rel, memory_order_acquire);
+	for (unsigned r = 0; r < BITFIELD_ROWS; r++)
+		atomic_store_explicit(&bf->rows[r], BITFIELD_ROW_FULL, memory_order_release);
 }
 
 unsigned bitfield_allocated(const bitfield_t *bf)

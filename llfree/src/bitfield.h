@@ -40,8 +40,8 @@ llfree_result_t bitfield_get_at(bitfield_t *bf, unsigned index, unsigned order, 
 llfree_result_t bitfield_put(bitfield_t *bf, unsigned index, unsigned order, bool persistent);
 bool bitfield_is_free(const bitfield_t *bf, unsigned index, unsigned order);
 
-/* Huge split (design 2): set one row that is still all zero. */
-void bitfield_fill_row_if_zero(bitfield_t *bf, unsigned row);
+/* Huge split (design 2): set every row; only the core that claimed the split writes. */
+void bitfield_fill(bitfield_t *bf);
 /* Frames set, by recount. */
 unsigned bitfield_allocated(const bitfield_t *bf);
 bool bitfield_is_zero(const bitfield_t *bf);

@@ -245,28 +245,35 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
 
 /*
  * Split a huge area so that its frames can be freed one by one (design 2):
- * fill every row, then clear the huge flag. Concurrent splitters cooperate:
- * each fills the rows still zero and the first to clear the flag finishes;
- * nobody waits for another (mistake 12). A splitter stops filling as soon
- * as it sees the flag cleared, since rows may then legitimately become zero
- * again. Residual window: a splitter stalled between its check and its row
- * CAS while the split completes and all 64 frames of that row are freed
- * would mark them allocated again. That can only lose those frames (until
- * a deep recovery recounts), never hand one out twice.
+ * fill every row, then clear the huge flag. One core claims the split in
+ * the entry and fills the rows; cores freeing other pieces of the same area
+ * meanwhile wait for it, since nobody may clear a bit before every row is
+ * filled. The wait is bounded by the claimer's own work (8 stores, one CAS,
+ * no waiting of its own), so it ends unless that core is preempted.
+ *
+ * Why not let every splitter fill rows (CAS 0 -> all ones)? A splitter
+ * delayed between its check of the flag and its CAS can fill a row that,
+ * after the split, was emptied by frees (one order-6 free empties a row):
+ * those frames would be marked allocated for good. Rows have no spare bit
+ * to tell "not filled yet" from "emptied after the split".
  */
 static void split_huge(const llfree_t *self, size_t area)
 {
 	_Atomic uint16_t *entry = lower_entry(self, area);
 	bitfield_t *bf = lower_bitfield(self, area);
-	for (unsigned r = 0; r < AREA_ROWS; r++) {
-		if (!area_huge(area_load(entry)))
-			return;
-		bitfield_fill_row_if_zero(bf, r);
-	}
-	llfree_persist(self->persistent, bf);
 	area_t seen;
-	if (area_update(entry, area_split, 0, &seen))
-		llfree_persist(self->persistent, entry);
+	while (!area_update(entry, area_claim_split, 0, &seen)) {
+		if (!area_huge(seen))
+			return; /* split by another core */
+		llfree_spin_pause();
+	}
+	/* A crash from here on leaves a huge entry: recovery zeroes the bitfield again. */
+	bitfield_fill(bf);
+	llfree_persist(self->persistent, bf);
+	bool ok = area_update(entry, area_split, 0, &seen);
+	llfree_assert(ok);
+	(void)ok;
+	llfree_persist(self->persistent, entry);
 }
 
 static llfree_result_t put_huge(const llfree_t *self, size_t first, size_t count)

@@ -31,8 +31,16 @@ Test(area, counter_limits_and_huge_flag)
 	cr_assert(area_update(&entry, area_from_huge, 0, &seen));
 	cr_assert_eq(area_load(&entry), area_make(LLFREE_AREA_FRAMES, false));
 	cr_assert(area_update(&entry, area_to_huge, 0, &seen));
+	/* Split: claimed once, then ended; a claimed area is not freed as huge. */
+	cr_assert(!area_update(&entry, area_split, 0, &seen), "split needs a claim");
+	cr_assert(area_update(&entry, area_claim_split, 0, &seen));
+	cr_assert(area_splitting(area_load(&entry)));
+	cr_assert(!area_update(&entry, area_claim_split, 0, &seen), "one claimer");
+	cr_assert(!area_update(&entry, area_from_huge, 0, &seen));
+	cr_assert(!area_update(&entry, area_dec, 1, &seen));
 	cr_assert(area_update(&entry, area_split, 0, &seen));
 	cr_assert_eq(area_load(&entry), area_make(0, false));
+	cr_assert(!area_update(&entry, area_claim_split, 0, &seen));
 	/* Partial counts go up and down by any amount within the limits. */
 	cr_assert(area_update(&entry, area_inc, 100, &seen));
 	cr_assert(!area_update(&entry, area_dec, 101, &seen));

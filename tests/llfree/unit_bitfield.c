@@ -155,14 +155,11 @@ Test(bitfield, init_marks_frames_past_the_end)
 	cr_assert(!bitfield_tail_set(&bf, 0));
 }
 
-Test(bitfield, fill_row_if_zero_leaves_used_rows)
+Test(bitfield, fill_sets_every_row)
 {
 	bitfield_t bf;
 	fill(&bf, 0);
 	atomic_store(&bf.rows[2], 5);
-	for (unsigned r = 0; r < BITFIELD_ROWS; r++)
-		bitfield_fill_row_if_zero(&bf, r);
-	cr_assert_eq(atomic_load(&bf.rows[2]), 5);
-	cr_assert_eq(atomic_load(&bf.rows[0]), UINT64_MAX);
-	cr_assert_eq(bitfield_allocated(&bf), 7 * 64 + 2);
+	bitfield_fill(&bf);
+	cr_assert_eq(bitfield_allocated(&bf), LLFREE_AREA_FRAMES);
 }
