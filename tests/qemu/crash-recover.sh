@@ -4,11 +4,14 @@
 # recovery against the per-core logs in persistent memory.
 #
 #   tests/qemu/crash-recover.sh [cycles [N]]   N crash/recover cycles (default 5)
+#   tests/qemu/crash-recover.sh CHECK...       single checks of the suite (e.g. refusals)
 #   tests/qemu/crash-recover.sh suite          what `make test-qemu-pmem` runs:
 #       3 cycles, then: corrupted meta record, wrong size, corrupted log
 #       header (all refused, file untouched), clean shutdown (shallow path),
 #       the recovery check's self-tests (a lost and a doubled log slot must
-#       fail), a command-line range in file-backed RAM, and an ISO (BIOS) boot
+#       fail), a command-line range in file-backed RAM and one over the
+#       kernel image (refused), each write-back instruction (CLWB,
+#       CLFLUSHOPT, CLFLUSH by CPU model), and an ISO (BIOS) boot
 #
 # One cycle: boot with crash=1 (the first cycle pmem=overwrite, later ones
 # pmem=recover, so each crash starts from a recovered state), SIGKILL QEMU
@@ -227,6 +230,27 @@ check_cmdline_range() {
 	rm -f "$ram"
 }
 
+# The write-back instruction follows CPUID: CLWB (max), CLFLUSHOPT, else CLFLUSH.
+check_writeback() {
+	local cpu insn
+	for cpu in max:clwb qemu64,+clflushopt:clflushopt qemu64:clflush; do
+		insn=${cpu##*:}
+		cpu=${cpu%:*}
+		current=writeback_$insn
+		pmem=$DIR/wb.img
+		rm -f "$pmem"
+		pvh "writeback-$insn" 0 --cpu "$cpu" -- stress=0 pmem=overwrite crash=1 crash_seconds=1 &&
+			expect "^MEM pmem=overwrite .* writeback=$insn " '^TEST name=crash .*result=ok' && pass
+	done
+}
+
+# A command-line range over the kernel image is refused before anything is written.
+check_bad_range() {
+	current=bad_range
+	run bad-range 1 --kernel -- stress=0 pmem=overwrite pmem_size=16M pmem_at=2M &&
+		expect '^ERROR msg="pmem: range 0x200000-0x1200000 overlaps the first MiB or the kernel image' && pass
+}
+
 # The ISO path: SeaBIOS and GRUB with the NVDIMM on the pc machine.
 check_iso_bios() {
 	current=iso_bios
@@ -247,9 +271,21 @@ main() {
 		check_clean_shutdown
 		check_selftests
 		check_cmdline_range
+		check_bad_range
+		check_writeback
 		check_iso_bios
 		;;
-	*) echo "usage: $0 [cycles [N] | suite]" >&2; exit 2 ;;
+	*)
+		local name
+		for name in "$@"; do
+			declare -F "check_$name" >/dev/null || {
+				echo "usage: $0 [cycles [N] | suite | CHECK...]; checks:" \
+					"$(declare -F | grep -o 'check_.*' | sed 's/check_//' | tr '\n' ' ')" >&2
+				exit 2
+			}
+			"check_$name"
+		done
+		;;
 	esac
 	echo "crash-recover: $passed passed, ${#failed[@]} failed${failed[*]:+: ${failed[*]}}"
 	((${#failed[@]} == 0))
