@@ -32,6 +32,7 @@
 #include "lib/string.h"
 #include "mm/frames.h"
 #include "mm/memmap.h"
+#include "test/bench.h"
 #include "test/stress.h"
 #include "verdict.h"
 
@@ -241,6 +242,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 17. LLFree stress test on every core (stress=0 skips it). */
 	if (!stress_run(percpu_count()))
 		kernel_exit(false, "stress test failed");
+	/* 18. Benchmarks on every online CPU (bench=...), after the stress test checked the allocator. */
+	if (!kbench_run())
+		kernel_exit(false, "benchmark failed");
 
 	kernel_exit(true, "boot complete");
 }
