@@ -17,7 +17,7 @@ BENCH_QEMU_LOG := $(BUILD)/bench-qemu.log
 PLOTS_DIR ?= $(BUILD)/plots
 
 .PHONY: test-qemu-bench bench-qemu
-# TEST_TARGETS += test-qemu-bench   (once kmain calls kbench_run)
+TEST_TARGETS += test-qemu-bench
 
 test-qemu-bench: kernel
 	tests/qemu/bench.sh
