@@ -8,7 +8,7 @@
 #   3. qemu_command        (one block per feature, appending to the qemu array)
 set -uo pipefail
 
-readonly EXIT_OK=0 EXIT_KERNEL_FAIL=1 EXIT_TIMEOUT=2 EXIT_QEMU_ERROR=3 EXIT_USAGE=64
+readonly EXIT_OK=0 EXIT_KERNEL_FAIL=1 EXIT_TIMEOUT=2 EXIT_QEMU_ERROR=3 EXIT_KILLED=4 EXIT_USAGE=64
 # Values the kernel writes to isa-debug-exit (kernel/dev/debug_exit.h);
 # QEMU exits with (value << 1) | 1.
 readonly QEMU_STATUS_OK=33 QEMU_STATUS_FAIL=35
@@ -38,6 +38,9 @@ quiet=0
 build=1
 make_iso_out=""      # --make-iso PATH: only build an ISO
 qemu_extra=()        # --qemu-arg ARG
+pmem_file=""         # --pmem FILE[,SIZE]: an NVDIMM backed by FILE
+pmem_size=""
+kill_after=""        # --kill-after SECONDS: SIGKILL QEMU (a crash of the whole machine)
 kernel_args=()       # after --
 
 usage() {
@@ -61,6 +64,15 @@ options:
   --quiet            serial output to the log only
   --no-build         do not run make first
   --qemu-arg ARG     pass ARG to QEMU as is (repeatable)
+  --pmem FILE[,SIZE] persistent memory: an NVDIMM backed by FILE (shared
+                     mapping: what the guest wrote is in FILE when QEMU
+                     dies). A missing FILE is created with SIZE (default
+                     64M); an existing one is used whole, or its first SIZE
+                     bytes. The kernel finds it in the ACPI NFIT (pmem=...;
+                     docs/pmem.md)
+  --kill-after SECONDS  SIGKILL QEMU after SECONDS (decimals allowed), a
+                     crash of the whole machine; exit code $EXIT_KILLED if it was
+                     still running then
   --make-iso PATH    only build an ISO at PATH from $KERNEL_ELF, with the
                      kernel args after -- in its grub.cfg, and exit
   --help             this text
@@ -73,6 +85,7 @@ exit codes:
        (a triple fault exits QEMU with status 0)
   $EXIT_TIMEOUT    timeout: QEMU still running after --timeout seconds
   $EXIT_QEMU_ERROR    QEMU (or the build, or missing packages) failed
+  $EXIT_KILLED    killed as asked by --kill-after (QEMU still ran then)
   $EXIT_USAGE   bad usage
 USAGE
 }
@@ -110,6 +123,8 @@ parse_options() {
 		--cpu) cpu=$val ;;
 		--machine) machine=$val ;;
 		--qemu-arg) qemu_extra+=("$val") ;;
+		--pmem) pmem_file=${val%%,*}; [[ $val == *,* ]] && pmem_size=${val#*,} ;;
+		--kill-after) kill_after=$val ;;
 		--make-iso) make_iso_out=$val ;;
 		--uefi) firmware=uefi; takes=0 ;;
 		--bios) firmware=bios; takes=0 ;;
@@ -137,6 +152,14 @@ validate_options() {
 	[[ $mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die_usage "--mem wants a size like 512M or 5G, not '$mem'"
 	[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die_usage "--timeout wants seconds, not '$timeout_s'"
 	[[ $machine == q35 || $machine == pc ]] || die_usage "--machine is q35 or pc, not '$machine'"
+	if [[ -n $kill_after ]]; then
+		[[ $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || die_usage "--kill-after wants seconds, not '$kill_after'"
+		awk -v k="$kill_after" -v t="$timeout_s" 'BEGIN { exit !(k > 0 && k < t) }' ||
+			die_usage "--kill-after $kill_after must lie between 0 and --timeout $timeout_s"
+	fi
+	if [[ -n $pmem_size ]]; then
+		size_mib "$pmem_size" >/dev/null || die_usage "--pmem SIZE wants a size like 64M or 1G, not '$pmem_size'"
+	fi
 	if [[ $boot == kernel && ( $firmware == uefi || -n $iso ) ]]; then
 		die_usage "--kernel boots without firmware: it excludes --uefi and --iso"
 	fi
@@ -149,6 +172,31 @@ validate_options() {
 		[[ $a =~ ^[A-Za-z0-9_.,:=/+@%-]+$ ]] ||
 			die_usage "kernel arg '$a': use only letters, digits and _.,:=/+@%-"
 	done
+}
+
+# size_mib SIZE: QEMU's size syntax (no suffix: MiB) in whole MiB on stdout.
+size_mib() {
+	[[ $1 =~ ^([1-9][0-9]*)([KMGT]?)$ ]] || return 1
+	local n=${BASH_REMATCH[1]}
+	case ${BASH_REMATCH[2]} in
+	K) ((n % 1024 == 0)) || return 1; echo $((n / 1024)) ;;
+	M | "") echo "$n" ;;
+	G) echo $((n * 1024)) ;;
+	T) echo $((n * 1024 * 1024)) ;;
+	esac
+}
+
+# The NVDIMM's file: created at SIZE if missing; QEMU refuses a SIZE above the file's.
+prepare_pmem() {
+	if [[ ! -e $pmem_file ]]; then
+		pmem_size=${pmem_size:-64M}
+		truncate -s "$(size_mib "$pmem_size")M" "$pmem_file" || die_env "cannot create $pmem_file"
+	fi
+	local have
+	have=$(stat -c %s "$pmem_file") || die_env "cannot stat $pmem_file"
+	pmem_size=${pmem_size:-$((have >> 20))M}
+	(($(size_mib "$pmem_size") << 20 <= have)) ||
+		die_usage "--pmem $pmem_file holds $have bytes, fewer than SIZE $pmem_size (grow it with truncate -s)"
 }
 
 # ---- building ----
@@ -188,9 +236,15 @@ make_iso() {
 # ---- 3. the QEMU command line ----
 qemu=()
 qemu_command() {
+	# Persistent memory (--pmem): an NVDIMM in the hot-plug area above RAM (ACPI NFIT).
+	local machine_opt=$machine mem_opt=$mem
+	if [[ -n $pmem_file ]]; then
+		machine_opt+=",nvdimm=on"
+		mem_opt+=",slots=2,maxmem=$(($(size_mib "$mem") + $(size_mib "$pmem_size") + 1024))M"
+	fi
 	qemu=(qemu-system-x86_64
-		-machine "$machine" -accel tcg,thread=multi -cpu "$cpu"
-		-smp "$smp" -m "$mem"
+		-machine "$machine_opt" -accel tcg,thread=multi -cpu "$cpu"
+		-smp "$smp" -m "$mem_opt"
 		-display none -monitor none -no-reboot
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 		-nic none)    # no network driver here; OVMF boots ~1 s faster without one
@@ -218,6 +272,11 @@ qemu_command() {
 			-drive "if=pflash,format=raw,unit=1,file=$run_dir/OVMF_VARS.fd")
 	fi
 
+	if [[ -n $pmem_file ]]; then
+		qemu+=(-object "memory-backend-file,id=pmem0,share=on,mem-path=$pmem_file,size=$pmem_size"
+			-device nvdimm,id=nvdimm0,memdev=pmem0)
+	fi
+
 	qemu+=("${qemu_extra[@]}")
 }
 
@@ -226,6 +285,10 @@ qemu_command() {
 verdict() {
 	local rc=$1 done_line
 	done_line=$(grep -a -o 'DONE status=[a-z]*.*' "$log" | tail -n 1 | tr -d '\r')
+	if [[ -n $kill_after ]] && ((rc == 137)); then
+		echo "run-qemu.sh: KILLED after ${kill_after}s as asked (--kill-after; log: $log)" >&2
+		return $EXIT_KILLED
+	fi
 	if ((rc == 124 || rc == 137)); then
 		echo "run-qemu.sh: TIMEOUT after ${timeout_s}s (log: $log)" >&2
 		return $EXIT_TIMEOUT
@@ -280,9 +343,14 @@ main() {
 		[[ -f $boot_iso ]] || die_env "$boot_iso missing"
 	fi
 
+	[[ -z $pmem_file ]] || prepare_pmem
 	qemu_command
 	local start=$EPOCHREALTIME rc
-	timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null
+	if [[ -n $kill_after ]]; then
+		timeout --foreground --signal=KILL "$kill_after" "${qemu[@]}" </dev/null
+	else
+		timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null
+	fi
 	rc=$?
 	# QEMU's wall time, start to exit (the boot time of an ISO run)
 	elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')

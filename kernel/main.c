@@ -32,7 +32,9 @@
 #include "lib/string.h"
 #include "mm/frames.h"
 #include "mm/memmap.h"
+#include "mm/pmem.h"
 #include "test/bench.h"
+#include "test/crash.h"
 #include "test/stress.h"
 #include "verdict.h"
 
@@ -85,10 +87,12 @@ static const char *read_boot_info(uint32_t magic, uint32_t info_phys)
 /* The kernel image, the boot information and the modules stay out of the allocator. */
 static void build_memory_map(void)
 {
-	struct boot_range keep[2 + BOOT_MODULES_MAX];
+	struct boot_range keep[3 + BOOT_MODULES_MAX];
 	size_t n = 0;
 	keep[n++] = (struct boot_range){ (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end };
 	keep[n++] = boot.info;
+	if (pmem_cmdline_range(&keep[n]))
+		n++; /* RAM declared persistent (pmem_size/pmem_at, mm/pmem.h) */
 	for (size_t i = 0; i < boot.module_count; i++)
 		keep[n++] = boot.modules[i];
 
@@ -245,6 +249,12 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 18. Benchmarks on every online CPU (bench=...), after the stress test checked the allocator. */
 	if (!kbench_run())
 		kernel_exit(false, "benchmark failed");
+	/* 19. Persistent LLFree instance (pmem=overwrite|recover) on the NFIT or pmem_size/pmem_at range. */
+	if (!pmem_init(have_acpi ? &acpi : NULL, &memmap, percpu_count()))
+		kernel_exit(false, "persistent memory");
+	/* 20. Recovery check against the per-core logs; crash=1: crash mode until killed; orderly shutdown. */
+	if (!crash_run(percpu_count()))
+		kernel_exit(false, "persistent memory test failed");
 
 	kernel_exit(true, "boot complete");
 }
