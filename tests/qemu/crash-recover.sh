@@ -112,6 +112,7 @@ cycles() {
 	local n=$1 i
 	pmem=$DIR/pmem.img
 	rm -f "$pmem"
+	truncate -s "$PMEM_SIZE" "$pmem" || { fail "cannot create $pmem"; return; }
 	for ((i = 0; i < n; i++)); do
 		cycle "$i" "$([[ $i == 0 ]] && echo overwrite || echo recover)"
 	done
