@@ -6,7 +6,7 @@
 #   tests/qemu/crash-recover.sh [cycles [N]]   N crash/recover cycles (default 5)
 #   tests/qemu/crash-recover.sh CHECK...       single checks of the suite (e.g. refusals)
 #   tests/qemu/crash-recover.sh suite          what `make test-qemu-pmem` runs:
-#       3 cycles, then: corrupted meta record, wrong size, corrupted log
+#       3 cycles with --smp 4 (SMP), 2 with --smp 8, then: corrupted meta record, wrong size, corrupted log
 #       header (all refused, file untouched), clean shutdown (shallow path),
 #       the recovery check's self-tests (a lost and a doubled log slot must
 #       fail), a command-line range in file-backed RAM and one over the
@@ -92,29 +92,30 @@ pvh() {
 	run "$1" "$2" --kernel --smp "$SMP" --pmem "$pmem" "${@:3}"
 }
 
-# One crash/recover cycle on $pmem; $1 = cycle number, $2 = init mode of the crash boot.
+# One crash/recover cycle on $pmem; $1 = cycle name, $2 = its number, $3 = init mode of the crash boot.
 cycle() {
-	local i=$1 mode=$2 seed=$((SEED + $1)) kill
+	local i=$1 mode=$3 seed=$((SEED + $2)) kill
 	kill=$(kill_time "$seed")
-	current="cycle$i (seed $seed, kill after ${kill}s)"
-	pvh "cycle$i-crash" $EXIT_KILLED --kill-after "$kill" -- stress=0 "pmem=$mode" crash=1 "crash_seed=$seed" &&
+	current="$i (smp $SMP, seed $seed, kill after ${kill}s)"
+	pvh "$i-crash" $EXIT_KILLED --kill-after "$kill" -- stress=0 "pmem=$mode" crash=1 "crash_seed=$seed" &&
 		expect '^PROGRESS crash mode cores=[0-9]+ seed=[0-9]+ .*runs until killed$' || return
 	if [[ $mode == recover ]]; then
 		expect '^TEST name=recover .*result=ok recovery=shallow ' || return
 	fi
-	pvh "cycle$i-recover" 0 -- stress=0 pmem=recover &&
+	pvh "$i-recover" 0 -- stress=0 pmem=recover &&
 		expect '^MEM pmem=recover source=nfit .*recovery=deep ' \
 			'^TEST name=recover .*result=ok recovery=deep ' '^DONE status=ok' || return
 	pass "logged_frames=$(field 'TEST name=recover' logged_frames) in_flight_frames=$(field 'TEST name=recover' in_flight_frames) recover_us=$(field 'TEST name=recover' recover_us) recover_us_per_gib=$(field 'TEST name=recover' recover_us_per_gib)"
 }
 
+# cycles N [NAME]: N cycles on a fresh file, logs NAME<i>-crash.log and NAME<i>-recover.log.
 cycles() {
-	local n=$1 i
-	pmem=$DIR/pmem.img
+	local n=$1 name=${2:-cycle} i
+	pmem=$DIR/$name.img
 	rm -f "$pmem"
 	truncate -s "$PMEM_SIZE" "$pmem" || { fail "cannot create $pmem"; return; }
 	for ((i = 0; i < n; i++)); do
-		cycle "$i" "$([[ $i == 0 ]] && echo overwrite || echo recover)"
+		cycle "$name$i" "$i" "$([[ $i == 0 ]] && echo overwrite || echo recover)"
 	done
 }
 
@@ -268,6 +269,7 @@ main() {
 	cycles) cycles "${2:-5}" ;;
 	suite)
 		cycles 3
+		SMP=8 SEED=$((SEED + 100)) cycles 2 smp8-cycle
 		check_refusals
 		check_clean_shutdown
 		check_selftests
