@@ -6,7 +6,8 @@
 #   tests/qemu/crash-recover.sh [cycles [N]]   N crash/recover cycles (default 5)
 #   tests/qemu/crash-recover.sh CHECK...       single checks of the suite (e.g. refusals)
 #   tests/qemu/crash-recover.sh suite          what `make test-qemu-pmem` runs:
-#       3 cycles with --smp 4 (SMP), 2 with --smp 8, then: corrupted meta record, wrong size, corrupted log
+#       usage errors of --pmem and --kill-after, 3 cycles with --smp 4
+#       (SMP), 2 with --smp 8, then: corrupted meta record, wrong size, corrupted log
 #       header (all refused, file untouched), clean shutdown (shallow path),
 #       the recovery check's self-tests (a lost and a doubled log slot must
 #       fail; an interrupted put beside a get of smaller order must pass), a command-line range in file-backed RAM and one over the
@@ -319,6 +320,21 @@ check_writeback() {
 	done
 }
 
+# run-qemu.sh refuses bad --pmem and --kill-after values (exit 64, before QEMU starts).
+check_usage() {
+	local small=$DIR/small.img
+	current=usage
+	rm -f "$small"
+	truncate -s 32M "$small"
+	run usage-kill-after 64 --kernel --timeout 10 --kill-after 10 &&
+		run usage-kill-after-word 64 --kernel --kill-after soon &&
+		run usage-pmem-size 64 --kernel --pmem "$small,12Q" &&
+		run usage-pmem-too-big 64 --kernel --pmem "$small,64M" &&
+		grep -q 'holds 33554432 bytes, fewer than SIZE 64M' "$DIR/usage-pmem-too-big.stderr" ||
+		{ [[ ${failed[-1]:-} == usage ]] || fail "no reason on stderr"; return; }
+	pass
+}
+
 # A command-line range over the kernel image is refused before anything is written.
 check_bad_range() {
 	current=bad_range
@@ -341,6 +357,7 @@ main() {
 	case $what in
 	cycles) cycles "${2:-5}" ;;
 	suite)
+		check_usage
 		cycles 3
 		SMP=8 SEED=$((SEED + 100)) cycles 2 smp8-cycle
 		check_refusals
