@@ -218,7 +218,7 @@ static bool crash_mode(unsigned cores)
 /* ---- recovery check ---- */
 
 struct check {
-	uint8_t *logged;           /* bit per frame: held by a log or claimed as in flight */
+	uint8_t *logged;           /* bit per frame: held by a log slot */
 	uint64_t *unaccounted;     /* allocated frames in no log, ascending */
 	uint8_t *taken;            /* per unaccounted frame: explained by an in-flight op */
 	uint64_t unaccounted_count, unaccounted_cap;
