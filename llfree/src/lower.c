@@ -170,10 +170,12 @@ static bool areas_to_huge(const llfree_t *self, size_t first, size_t count)
 static llfree_result_t get_huge(const llfree_t *self, size_t tree, size_t start, unsigned order,
 				uint64_t *frame)
 {
-	size_t count = (size_t)1 << (order - LLFREE_HUGE_ORDER);
-	size_t groups = TREE_AREAS / count;
+	/* Powers of two: shifts and masks, no division on the hot path. */
+	unsigned shift = order - LLFREE_HUGE_ORDER;
+	size_t count = (size_t)1 << shift;
+	size_t groups = TREE_AREAS >> shift;
 	for (size_t i = 0; i < groups; i++) {
-		size_t first = tree * TREE_AREAS + ((start / count + i) % groups) * count;
+		size_t first = tree * TREE_AREAS + ((((start >> shift) + i) & (groups - 1)) << shift);
 		if (areas_to_huge(self, first, count)) {
 			*frame = (uint64_t)first * LLFREE_AREA_FRAMES;
 			return LLFREE_OK;

@@ -49,7 +49,7 @@ typedef struct res_change {
 } res_change_t;
 typedef bool (*res_update_fn)(reservation_t old, const res_change_t *arg, reservation_t *next);
 
-static bool res_dec(reservation_t old, const res_change_t *arg, reservation_t *next)
+static inline bool res_dec(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
 	if (!res_present(old) || res_free(old) < arg->frames)
 		return false;
@@ -57,12 +57,44 @@ static bool res_dec(reservation_t old, const res_change_t *arg, reservation_t *n
 	return true;
 }
 
-static bool res_dec_in_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
+/*
+ * Where a reservation's next search starts after frames (2^order) were
+ * taken from row on: the same row while a row can hold more (orders below
+ * 6), else the row just past them. Wrapped inside the tree, since the row
+ * also names the reserved tree.
+ */
+static inline uint64_t hint_after(uint64_t row, uint32_t frames)
+{
+	if (frames < BITFIELD_ROW_BITS)
+		return row;
+	return (row & ~(uint64_t)(TREE_ROWS - 1)) |
+	       ((row + frames / BITFIELD_ROW_BITS) & (TREE_ROWS - 1));
+}
+
+/*
+ * Take frames for an allocation and move the hint past the aligned slot at
+ * the hint, where the lower search (which starts there) lands unless that
+ * slot is taken. Guessing here saves the second CAS of the hint update on
+ * every huge or whole-row allocation; a wrong guess is corrected after the
+ * allocation (res_set_row) and is only ever a worse starting point.
+ */
+static inline bool res_take(reservation_t old, const res_change_t *arg, reservation_t *next)
+{
+	if (!res_present(old) || res_free(old) < arg->frames)
+		return false;
+	uint64_t row = res_row(old);
+	if (arg->frames >= BITFIELD_ROW_BITS)
+		row = hint_after(row & ~(uint64_t)(arg->frames / BITFIELD_ROW_BITS - 1), arg->frames);
+	*next = res_make(res_free(old) - arg->frames, row);
+	return true;
+}
+
+static inline bool res_dec_in_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
 	return res_present(old) && res_tree(old) == arg->tree && res_dec(old, arg, next);
 }
 
-static bool res_inc(reservation_t old, const res_change_t *arg, reservation_t *next)
+static inline bool res_inc(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
 	if (!res_present(old) || res_tree(old) != arg->tree ||
 	    res_free(old) + arg->frames > LLFREE_TREE_FRAMES)
@@ -71,7 +103,7 @@ static bool res_inc(reservation_t old, const res_change_t *arg, reservation_t *n
 	return true;
 }
 
-static bool res_set_row(reservation_t old, const res_change_t *arg, reservation_t *next)
+static inline bool res_set_row(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
 	/* Refusing an unchanged row saves the CAS on most allocations. */
 	if (!res_present(old) || res_tree(old) != arg->tree || res_row(old) == arg->row)
@@ -80,7 +112,7 @@ static bool res_set_row(reservation_t old, const res_change_t *arg, reservation_
 	return true;
 }
 
-static bool res_drop_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
+static inline bool res_drop_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
 	if (!res_present(old) || res_tree(old) != arg->tree)
 		return false;
@@ -88,8 +120,10 @@ static bool res_drop_tree(reservation_t old, const res_change_t *arg, reservatio
 	return true;
 }
 
-static bool res_update(struct llfree_reservation *res, res_update_fn fn, const res_change_t *arg,
-		       reservation_t *seen)
+/* Always inline, so that each call site gets its update folded into the loop. */
+static inline __attribute__((always_inline)) bool
+res_update(struct llfree_reservation *res, res_update_fn fn, const res_change_t *arg,
+	   reservation_t *seen)
 {
 	reservation_t old = atomic_load_explicit(&res->word, memory_order_acquire);
 	for (;;) {
@@ -244,11 +278,12 @@ static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, u
 	res_change_t take = { .frames = 1u << order };
 	for (unsigned tries = 0; tries < RESERVE_TRIES; tries++) {
 		reservation_t seen;
-		if (res_update(res, res_dec, &take, &seen)) {
+		if (res_update(res, res_take, &take, &seen)) {
 			size_t tree = res_tree(seen);
 			if (get_in_tree(self, tree, res_row(seen), order, frame) == LLFREE_OK) {
-				/* Best effort: the next search starts where this one ended. */
-				res_change_t hint = { .tree = tree, .row = *frame / BITFIELD_ROW_BITS };
+				/* Best effort, and no CAS where res_take guessed right. */
+				uint64_t row = hint_after(*frame / BITFIELD_ROW_BITS, take.frames);
+				res_change_t hint = { .tree = tree, .row = row };
 				res_update(res, res_set_row, &hint, &seen);
 				return LLFREE_OK;
 			}
@@ -276,7 +311,7 @@ static llfree_result_t steal_from_reservations(const llfree_t *self, size_t core
 		struct llfree_reservation *res =
 			&self->reservations[(core * LLFREE_KINDS + i) % reservations];
 		reservation_t seen;
-		if (res_update(res, res_dec, &take, &seen) &&
+		if (res_update(res, res_take, &take, &seen) &&
 		    get_in_tree(self, res_tree(seen), res_row(seen), order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 	}
