@@ -342,13 +342,6 @@ uint32_t lower_tree_free(const llfree_t *self, size_t tree)
 	return free;
 }
 
-uint32_t lower_tree_capacity(const llfree_t *self, size_t tree)
-{
-	uint64_t first = (uint64_t)tree * LLFREE_TREE_FRAMES;
-	uint64_t left = self->frames - first;
-	return left >= LLFREE_TREE_FRAMES ? LLFREE_TREE_FRAMES : (uint32_t)left;
-}
-
 uint64_t lower_free_huge(const llfree_t *self)
 {
 	uint64_t huge = 0;

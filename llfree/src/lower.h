@@ -66,11 +66,18 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
 llfree_result_t lower_put(const llfree_t *self, uint64_t frame, unsigned order);
 bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order);
 
-/* Sum of the tree's area counters; frames the tree can hold. */
+/* Sum of the tree's area counters. */
 uint32_t lower_tree_free(const llfree_t *self, size_t tree);
-uint32_t lower_tree_capacity(const llfree_t *self, size_t tree);
 uint64_t lower_free_huge(const llfree_t *self);
 llfree_result_t lower_validate(const llfree_t *self);
+
+/* Frames the tree can hold (inline: every free that credits a tree entry asks). */
+static inline uint32_t lower_tree_capacity(const llfree_t *self, size_t tree)
+{
+	uint64_t first = (uint64_t)tree * LLFREE_TREE_FRAMES;
+	uint64_t left = self->frames - first;
+	return left >= LLFREE_TREE_FRAMES ? LLFREE_TREE_FRAMES : (uint32_t)left;
+}
 
 static inline _Atomic uint16_t *lower_entry(const llfree_t *self, size_t area)
 {
