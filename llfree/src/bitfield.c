@@ -1,35 +1,12 @@
 /*
- * Bitfield level of LLFree (design 1 and 2): aligned zero-run search and
- * the row CAS loops. Orders 0..6 live in one row; orders 7 and 8 take 2 or
- * 4 whole rows of an aligned slot, set one by one and undone exactly on a
+ * Bitfield level of LLFree (design 1 and 2). Orders 0..6 live in one row
+ * (search and CAS loop inline in bitfield.h); orders 7 and 8 take 2 or 4
+ * whole rows of an aligned slot, set one by one and undone exactly on a
  * partial failure (design 5, mistakes 1 and 2).
  */
 #include "bitfield.h"
 
 #include "persist.h"
-
-/* Bit j of ALIGNED_RUN_START[order] is set where a run of 2^order may start. */
-static const uint64_t ALIGNED_RUN_START[BITFIELD_ROW_ORDER + 1] = {
-	0xffffffffffffffffull, 0x5555555555555555ull, 0x1111111111111111ull, 0x0101010101010101ull,
-	0x0001000100010001ull, 0x0000000100000001ull, 0x0000000000000001ull,
-};
-
-int bitfield_row_find(uint64_t row, unsigned order)
-{
-	/* After step i, bit j of free says frames j .. j+2^(i+1)-1 are all free. */
-	uint64_t free = ~row;
-	for (unsigned i = 0; i < order; i++)
-		free &= free >> (1u << i);
-	free &= ALIGNED_RUN_START[order];
-	return free ? __builtin_ctzll(free) : -1;
-}
-
-uint64_t bitfield_row_mask(unsigned bit, unsigned order)
-{
-	if (order >= BITFIELD_ROW_ORDER)
-		return BITFIELD_ROW_FULL;
-	return ((1ull << (1u << order)) - 1) << bit;
-}
 
 /* Software popcount: the kernel may build without POPCNT and without libgcc. */
 static unsigned popcount64(uint64_t x)
@@ -38,55 +15,6 @@ static unsigned popcount64(uint64_t x)
 	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
 	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
 	return (unsigned)((x * 0x0101010101010101ull) >> 56);
-}
-
-/*
- * Pure update functions: compute the new row from the loaded one only, or
- * refuse. Nothing outside *next is written, so a retry starts clean (mistake 3).
- */
-typedef bool (*row_update_fn)(uint64_t old, uint64_t arg, uint64_t *next);
-
-static bool row_take_run(uint64_t old, uint64_t order, uint64_t *next)
-{
-	int bit = bitfield_row_find(old, (unsigned)order);
-	if (bit < 0)
-		return false;
-	*next = old | bitfield_row_mask((unsigned)bit, (unsigned)order);
-	return true;
-}
-
-static bool row_set_mask(uint64_t old, uint64_t mask, uint64_t *next)
-{
-	if (old & mask)
-		return false;
-	*next = old | mask;
-	return true;
-}
-
-static bool row_clear_mask(uint64_t old, uint64_t mask, uint64_t *next)
-{
-	if ((old & mask) != mask)
-		return false;
-	*next = old & ~mask;
-	return true;
-}
-
-/* One CAS loop on one row; *seen is the value the update succeeded or refused on. */
-static bool row_update(_Atomic uint64_t *row, row_update_fn fn, uint64_t arg, uint64_t *seen,
-		       uint64_t *next)
-{
-	uint64_t old = atomic_load_explicit(row, memory_order_acquire);
-	for (;;) {
-		if (!fn(old, arg, next)) {
-			*seen = old;
-			return false;
-		}
-		if (atomic_compare_exchange_weak_explicit(row, &old, *next, memory_order_acq_rel,
-							  memory_order_acquire)) {
-			*seen = old;
-			return true;
-		}
-	}
 }
 
 /* Orders 7 and 8: rows first .. first+count-1 from all-zero to all-one, undo on failure. */
@@ -117,22 +45,10 @@ static unsigned rows_of(unsigned order)
 	return 1u << (order - BITFIELD_ROW_ORDER);
 }
 
-llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order, bool persistent,
-			     unsigned *index)
+llfree_result_t bitfield_get_rows(bitfield_t *bf, unsigned start_row, unsigned order,
+				  bool persistent, unsigned *index)
 {
-	llfree_assert(order < LLFREE_HUGE_ORDER && start_row < BITFIELD_ROWS);
-	if (order <= BITFIELD_ROW_ORDER) {
-		for (unsigned i = 0; i < BITFIELD_ROWS; i++) {
-			unsigned r = (start_row + i) % BITFIELD_ROWS;
-			uint64_t seen, next;
-			if (row_update(&bf->rows[r], row_take_run, order, &seen, &next)) {
-				llfree_persist(persistent, bf);
-				*index = r * BITFIELD_ROW_BITS + (unsigned)__builtin_ctzll(seen ^ next);
-				return LLFREE_OK;
-			}
-		}
-		return LLFREE_ERR_MEMORY;
-	}
+	llfree_assert(order > BITFIELD_ROW_ORDER && order < LLFREE_HUGE_ORDER);
 	unsigned count = rows_of(order);
 	unsigned slots = BITFIELD_ROWS / count;
 	for (unsigned i = 0; i < slots; i++) {
@@ -154,7 +70,7 @@ llfree_result_t bitfield_get_at(bitfield_t *bf, unsigned index, unsigned order, 
 	if (order <= BITFIELD_ROW_ORDER) {
 		uint64_t seen, next;
 		uint64_t mask = bitfield_row_mask(index % BITFIELD_ROW_BITS, order);
-		ok = row_update(&bf->rows[row], row_set_mask, mask, &seen, &next);
+		ok = bitfield_row_update(&bf->rows[row], bitfield_row_set_mask, mask, &seen, &next);
 	} else {
 		ok = rows_set(bf, row, rows_of(order));
 	}
@@ -170,18 +86,14 @@ static llfree_result_t refused_put(unsigned set)
 	return set == 0 ? LLFREE_ERR_DOUBLE_FREE : LLFREE_ERR_WRONG_ORDER;
 }
 
-llfree_result_t bitfield_put(bitfield_t *bf, unsigned index, unsigned order, bool persistent)
+llfree_result_t bitfield_put_refused(uint64_t seen, uint64_t mask)
 {
-	llfree_assert(order < LLFREE_HUGE_ORDER && index < LLFREE_AREA_FRAMES);
-	unsigned row = index / BITFIELD_ROW_BITS;
-	if (order <= BITFIELD_ROW_ORDER) {
-		uint64_t seen, next;
-		uint64_t mask = bitfield_row_mask(index % BITFIELD_ROW_BITS, order);
-		if (!row_update(&bf->rows[row], row_clear_mask, mask, &seen, &next))
-			return refused_put(popcount64(seen & mask));
-		llfree_persist(persistent, bf);
-		return LLFREE_OK;
-	}
+	return refused_put(popcount64(seen & mask));
+}
+
+llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, bool persistent)
+{
+	llfree_assert(order > BITFIELD_ROW_ORDER && order < LLFREE_HUGE_ORDER);
 	/* Check every row before changing any, so that bad input changes nothing. */
 	unsigned count = rows_of(order), set = 0;
 	for (unsigned i = 0; i < count; i++)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "llfree.h"
+#include "persist.h"
 
 #define BITFIELD_ROW_BITS 64u
 #define BITFIELD_ROW_ORDER 6u /* a whole row is one order-6 allocation */
@@ -26,18 +27,131 @@ _Static_assert(BITFIELD_ROWS == 8, "an area is 8 rows");
 _Static_assert(sizeof(bitfield_t) == LLFREE_ALIGN, "a bitfield is one cache line");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
+/*
+ * The one-row operations are inline, like the area and tree updates: lower.c
+ * runs them on every allocation and free, and across files each level would
+ * cost a call.
+ */
+
 /* Pure search: first bit of a naturally aligned run of 2^order zeros in row, or -1. */
-int bitfield_row_find(uint64_t row, unsigned order);
+static inline int bitfield_row_find(uint64_t row, unsigned order)
+{
+	/* Bit j of aligned_run_start[order] is set where a run of 2^order may start. */
+	static const uint64_t aligned_run_start[BITFIELD_ROW_ORDER + 1] = {
+		0xffffffffffffffffull, 0x5555555555555555ull, 0x1111111111111111ull,
+		0x0101010101010101ull, 0x0001000100010001ull, 0x0000000100000001ull,
+		0x0000000000000001ull,
+	};
+	/* After step i, bit j of free says frames j .. j+2^(i+1)-1 are all free. */
+	uint64_t free = ~row;
+	for (unsigned i = 0; i < order; i++)
+		free &= free >> (1u << i);
+	free &= aligned_run_start[order];
+	return free ? __builtin_ctzll(free) : -1;
+}
+
 /* The bits of 2^order frames from bit (order <= 6, bit aligned). */
-uint64_t bitfield_row_mask(unsigned bit, unsigned order);
+static inline uint64_t bitfield_row_mask(unsigned bit, unsigned order)
+{
+	if (order >= BITFIELD_ROW_ORDER)
+		return BITFIELD_ROW_FULL;
+	return ((1ull << (1u << order)) - 1) << bit;
+}
+
+/*
+ * Pure update functions: compute the new row from the loaded one only, or
+ * refuse. Nothing outside *next is written, so a retry starts clean (mistake 3).
+ */
+typedef bool (*bitfield_row_update_fn)(uint64_t old, uint64_t arg, uint64_t *next);
+
+static inline bool bitfield_row_take_run(uint64_t old, uint64_t order, uint64_t *next)
+{
+	int bit = bitfield_row_find(old, (unsigned)order);
+	if (bit < 0)
+		return false;
+	*next = old | bitfield_row_mask((unsigned)bit, (unsigned)order);
+	return true;
+}
+
+static inline bool bitfield_row_set_mask(uint64_t old, uint64_t mask, uint64_t *next)
+{
+	if (old & mask)
+		return false;
+	*next = old | mask;
+	return true;
+}
+
+static inline bool bitfield_row_clear_mask(uint64_t old, uint64_t mask, uint64_t *next)
+{
+	if ((old & mask) != mask)
+		return false;
+	*next = old & ~mask;
+	return true;
+}
+
+/* One CAS loop on one row; *seen is the value the update succeeded or refused on. */
+static inline bool bitfield_row_update(_Atomic uint64_t *row, bitfield_row_update_fn fn,
+				       uint64_t arg, uint64_t *seen, uint64_t *next)
+{
+	uint64_t old = atomic_load_explicit(row, memory_order_acquire);
+	for (;;) {
+		if (!fn(old, arg, next)) {
+			*seen = old;
+			return false;
+		}
+		if (atomic_compare_exchange_weak_explicit(row, &old, *next, memory_order_acq_rel,
+							  memory_order_acquire)) {
+			*seen = old;
+			return true;
+		}
+	}
+}
+
+/* Orders 7 and 8 of bitfield_get and bitfield_put: whole rows (bitfield.c). */
+llfree_result_t bitfield_get_rows(bitfield_t *bf, unsigned start_row, unsigned order,
+				  bool persistent, unsigned *index);
+llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, bool persistent);
+/* Why a one-row free was refused, from the row it saw (cold). */
+llfree_result_t bitfield_put_refused(uint64_t seen, uint64_t mask);
 
 /* Set a free aligned run of 2^order frames (order <= 8), rows circularly from start_row. */
-llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order, bool persistent,
-			     unsigned *index);
+static inline llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order,
+					   bool persistent, unsigned *index)
+{
+	llfree_assert(order < LLFREE_HUGE_ORDER && start_row < BITFIELD_ROWS);
+	if (order > BITFIELD_ROW_ORDER)
+		return bitfield_get_rows(bf, start_row, order, persistent, index);
+	for (unsigned i = 0; i < BITFIELD_ROWS; i++) {
+		unsigned r = (start_row + i) % BITFIELD_ROWS;
+		uint64_t seen, next;
+		if (bitfield_row_update(&bf->rows[r], bitfield_row_take_run, order, &seen, &next)) {
+			llfree_persist(persistent, bf);
+			*index = r * BITFIELD_ROW_BITS + (unsigned)__builtin_ctzll(seen ^ next);
+			return LLFREE_OK;
+		}
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
 /* Set exactly index .. index+2^order-1; LLFREE_ERR_IN_USE if any is set. */
 llfree_result_t bitfield_get_at(bitfield_t *bf, unsigned index, unsigned order, bool persistent);
+
 /* Clear index .. index+2^order-1; DOUBLE_FREE if none set, WRONG_ORDER if some. */
-llfree_result_t bitfield_put(bitfield_t *bf, unsigned index, unsigned order, bool persistent);
+static inline llfree_result_t bitfield_put(bitfield_t *bf, unsigned index, unsigned order,
+					   bool persistent)
+{
+	llfree_assert(order < LLFREE_HUGE_ORDER && index < LLFREE_AREA_FRAMES);
+	unsigned row = index / BITFIELD_ROW_BITS;
+	if (order > BITFIELD_ROW_ORDER)
+		return bitfield_put_rows(bf, row, order, persistent);
+	uint64_t seen, next;
+	uint64_t mask = bitfield_row_mask(index % BITFIELD_ROW_BITS, order);
+	if (!bitfield_row_update(&bf->rows[row], bitfield_row_clear_mask, mask, &seen, &next))
+		return bitfield_put_refused(seen, mask);
+	llfree_persist(persistent, bf);
+	return LLFREE_OK;
+}
+
 bool bitfield_is_free(const bitfield_t *bf, unsigned index, unsigned order);
 
 /* Huge split (design 2): set every row; only the core that claimed the split writes. */
