@@ -4,9 +4,13 @@
  */
 #include "run.h"
 
-void bulk_core(unsigned core, void *arg)
+/*
+ * Timed get of all of this core's frames, then timed put of them; when
+ * shuffled, core 0 shuffles every core's frames between the two (rand), so
+ * each core frees frames the others got.
+ */
+static void get_then_put(struct run *r, unsigned core, bool shuffled)
 {
-	struct run *r = arg;
 	struct core_stat *st = &r->stats[core];
 	uint64_t *mine = r->slots + core * r->allocs;
 
@@ -15,11 +19,23 @@ void bulk_core(unsigned core, void *arg)
 	st->get_ops = run_get_all(r, core, mine, r->allocs);
 	uint64_t t1 = r->env->ticks();
 	run_barrier(r);
+	if (shuffled) {
+		if (core == 0) {
+			uint64_t seed = SHUFFLE_SEED;
+			shuffle(r->slots, r->allocs * r->cores, &seed);
+		}
+		run_barrier(r);
+	}
 	uint64_t t2 = r->env->ticks();
 	st->put_ops = run_put_all(r, core, mine, r->allocs);
 	uint64_t t3 = r->env->ticks();
 	st->get_ticks = t1 - t0;
 	st->put_ticks = t3 - t2;
+}
+
+void bulk_core(unsigned core, void *arg)
+{
+	get_then_put(arg, core, false);
 }
 
 void repeat_core(unsigned core, void *arg)
@@ -52,23 +68,5 @@ void repeat_core(unsigned core, void *arg)
 
 void rand_core(unsigned core, void *arg)
 {
-	struct run *r = arg;
-	struct core_stat *st = &r->stats[core];
-	uint64_t *mine = r->slots + core * r->allocs;
-
-	run_barrier(r);
-	uint64_t t0 = r->env->ticks();
-	st->get_ops = run_get_all(r, core, mine, r->allocs);
-	uint64_t t1 = r->env->ticks();
-	run_barrier(r);
-	if (core == 0) {
-		uint64_t seed = SHUFFLE_SEED;
-		shuffle(r->slots, r->allocs * r->cores, &seed);
-	}
-	run_barrier(r);
-	uint64_t t2 = r->env->ticks();
-	st->put_ops = run_put_all(r, core, mine, r->allocs);
-	uint64_t t3 = r->env->ticks();
-	st->get_ticks = t1 - t0;
-	st->put_ticks = t3 - t2;
+	get_then_put(arg, core, true);
 }
