@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "arch/cpu.h"
+#include "lib/align.h"
 #include "lib/panic.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -195,7 +196,7 @@ void paging_init(const struct memmap *map)
 {
 	have_1g = cpuid_ext(CPUID_EXT_FEATURES).edx & CPUID_EXT_EDX_PAGE1GB;
 	nx = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
-	uint64_t top = (map->top_usable + SIZE_2M - 1) & ~(SIZE_2M - 1);
+	uint64_t top = align_up(map->top_usable, SIZE_2M);
 	if (top < SIZE_2M)
 		top = SIZE_2M;
 	if (top > KERNEL_VMA - DIRECT_MAP_BASE - SIZE_1G)
@@ -222,8 +223,8 @@ void paging_init(const struct memmap *map)
  */
 static void *map_direct_range(uint64_t phys, uint64_t size, uint64_t flags, bool large, const char *who)
 {
-	uint64_t start = phys & ~(SIZE_4K - 1);
-	uint64_t end = (phys + size + SIZE_4K - 1) & ~(SIZE_4K - 1);
+	uint64_t start = align_down(phys, SIZE_4K);
+	uint64_t end = align_up(phys + size, SIZE_4K);
 	if (end > KERNEL_VMA - DIRECT_MAP_BASE - SIZE_1G || end < start)
 		panic("%s: %#lx+%#lx outside the direct map", who, (unsigned long)phys, (unsigned long)size);
 	bool irq = spin_lock_irqsave(&map_lock);

@@ -8,6 +8,7 @@
 
 #include "arch/paging.h"
 #include "arch/percpu.h"
+#include "lib/align.h"
 #include "lib/panic.h"
 #include "llfree.h"
 #include "mm/frames.h"
@@ -17,7 +18,7 @@
 
 static uint64_t pages_of(size_t bytes)
 {
-	return ((uint64_t)bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	return div_round_up(bytes, PAGE_SIZE);
 }
 
 /* Smallest order holding `pages` (<= LLFREE_AREA_FRAMES); a single allocation. */
@@ -31,7 +32,7 @@ static unsigned order_of(uint64_t pages)
 
 static uint64_t areas_of(uint64_t pages)
 {
-	return (pages + LLFREE_AREA_FRAMES - 1) / LLFREE_AREA_FRAMES;
+	return div_round_up(pages, LLFREE_AREA_FRAMES);
 }
 
 uint64_t contig_frames(size_t bytes)

@@ -9,6 +9,7 @@
 #include "arch/paging.h"
 #include "arch/percpu.h"
 #include "arch/tsc.h"
+#include "lib/align.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "llfree_platform.h"
@@ -20,11 +21,6 @@ enum llfree_writeback_insn llfree_writeback_insn = LLFREE_WB_CLFLUSH;
 
 static llfree_t llfree;
 static uint64_t meta_phys, meta_bytes;
-
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
 
 /* The best write-back instruction for persistent metadata (llfree_platform.h). */
 static void frames_platform_init(void)

@@ -14,27 +14,18 @@
 
 #include <stdbool.h>
 
+#include "lib/align.h"
 #include "lib/string.h"
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
 
 static uint64_t page_down(uint64_t x)
 {
-	return x & ~(MEMMAP_PAGE - 1);
+	return align_down(x, MEMMAP_PAGE);
 }
 
 /* Callers check that x + MEMMAP_PAGE - 1 does not wrap. */
 static uint64_t page_up(uint64_t x)
 {
-	return page_down(x + MEMMAP_PAGE - 1);
+	return align_up(x, MEMMAP_PAGE);
 }
 
 /* Firmware type to map type: only type 1 is RAM we may use; unknown types

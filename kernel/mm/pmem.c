@@ -8,6 +8,7 @@
 #include "arch/tsc.h"
 #include "cmdline.h"
 #include "firmware/nfit.h"
+#include "lib/align.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "llfree_platform.h"
@@ -43,11 +44,6 @@ static struct pmem_info info;
 static llfree_t llfree;
 static bool ready;
 static uint8_t *range; /* virtual address of the range's start */
-
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) / a * a;
-}
 
 static const char *mode_name(enum pmem_mode mode)
 {
