@@ -62,9 +62,28 @@ static const char *writeback_name(void)
 	}
 }
 
+/* Whole 4 KiB pages, not wrapping around. */
+static bool whole_pages(uint64_t base, uint64_t size)
+{
+	return base % PAGE_SIZE == 0 && size % PAGE_SIZE == 0 && base + size >= base;
+}
+
+/* Above the first MiB and clear of the kernel image. */
+static bool clear_of_kernel(uint64_t base, uint64_t end)
+{
+	uint64_t image0 = (uint64_t)__kernel_phys_start, image1 = (uint64_t)__kernel_phys_end;
+	return base >= MEMMAP_LOW_END && !(base < image1 && image0 < end);
+}
+
+/*
+ * A range pmem_init will refuse (range_ok) stays in the memory map: kept out,
+ * a range from 0 would take all RAM and the boot would stop at the memory map
+ * ("no usable RAM") instead of at pmem_init, which says what is wrong.
+ */
 bool pmem_cmdline_range(struct boot_range *out)
 {
-	if (opt_mode == PMEM_OFF || opt_size == 0)
+	if (opt_mode == PMEM_OFF || opt_size == 0 || !whole_pages(opt_at, opt_size) ||
+	    !clear_of_kernel(opt_at, opt_at + opt_size))
 		return false;
 	*out = (struct boot_range){ opt_at, opt_at + opt_size };
 	return true;
@@ -120,12 +139,12 @@ static bool range_ok(const struct memmap *map)
 {
 	uint64_t end = info.base + info.size;
 	uint64_t image0 = (uint64_t)__kernel_phys_start, image1 = (uint64_t)__kernel_phys_end;
-	if (info.base % PAGE_SIZE || info.size % PAGE_SIZE || end < info.base) {
+	if (!whole_pages(info.base, info.size)) {
 		kprintf("ERROR msg=\"pmem: range 0x%llx+0x%llx is not whole 4 KiB pages\"\n",
 			(unsigned long long)info.base, (unsigned long long)info.size);
 		return false;
 	}
-	if (info.base < MEMMAP_LOW_END || (info.base < image1 && image0 < end)) {
+	if (!clear_of_kernel(info.base, end)) {
 		kprintf("ERROR msg=\"pmem: range 0x%llx-0x%llx overlaps the first MiB or the kernel image "
 			"0x%llx-0x%llx\"\n", (unsigned long long)info.base, (unsigned long long)end,
 			(unsigned long long)image0, (unsigned long long)image1);

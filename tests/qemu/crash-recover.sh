@@ -336,11 +336,15 @@ check_usage() {
 	pass
 }
 
-# A command-line range over the kernel image is refused before anything is written.
+# A command-line range over the kernel image is refused before anything is written;
+# so is one from 0 over all RAM (it stopped the boot at the memory map: "no usable RAM").
 check_bad_range() {
 	current=bad_range
 	run bad-range 1 --kernel -- stress=0 pmem=overwrite pmem_size=16M pmem_at=2M &&
-		expect '^ERROR msg="pmem: range 0x200000-0x1200000 overlaps the first MiB or the kernel image' && pass
+		expect '^ERROR msg="pmem: range 0x200000-0x1200000 overlaps the first MiB or the kernel image' || return
+	run bad-range-all-ram 1 --kernel --mem 256M -- stress=0 pmem=overwrite pmem_size=1G &&
+		expect '^ERROR msg="pmem: range 0x0-0x40000000 overlaps the first MiB or the kernel image' \
+			'^DONE status=fail reason="persistent memory"$' && pass
 }
 
 # The ISO path: SeaBIOS and GRUB with the NVDIMM on the pc machine.
