@@ -106,10 +106,24 @@ static bool parse_kinds(const char *value, void *dest, char *err, size_t err_siz
 	return true;
 }
 
+/* More than all free memory means nothing (and free / 100 * percent could overflow). */
+static bool parse_percent(const char *value, void *dest, char *err, size_t err_size)
+{
+	unsigned v;
+	const char *p = value;
+	if (!parse_uint_prefix(&p, &v) || *p || v > 100) {
+		ksnprintf(err, err_size, "want a percentage 0..100");
+		return false;
+	}
+	*(uint64_t *)dest = v;
+	return true;
+}
+
 KOPT_BOOL(opt_stress, "stress", "1", "run the LLFree stress test on every core");
 KOPT_UINT(opt_rounds, "stress_rounds", "300", "random-mix rounds per core");
 KOPT_UINT(opt_seconds, "stress_seconds", "0", "random-mix duration (overrides stress_rounds when > 0)");
-KOPT_UINT(opt_mem_percent, "stress_mem", "10", "percent of free memory the random mix may hold");
+KOPT_CUSTOM(opt_mem_percent, "stress_mem", "PERCENT", parse_percent, "10",
+	    "percent of free memory the random mix may hold");
 KOPT_UINT(opt_seed, "stress_seed", "42", "random seed (each core adds its index)");
 KOPT_ENUM(opt_inject, "stress_inject", inject_names, "none",
 	  "self-test: core 0 claims its first block twice (double) or scribbles on it (overwrite); the run must fail");

@@ -120,6 +120,13 @@ check_bad_value() {
 			'^  reboot=0\|1 ' '^DONE status=fail reason="bad kernel command line"$' && pass
 }
 
+# A value out of range (stress_mem=200 ran as if 100) fails like any bad value.
+check_bad_percent() {
+	run bad_percent 1 --kernel -- stress_mem=200 &&
+		expect '^ERROR msg="invalid command-line value .200. for option stress_mem: expected PERCENT, want a percentage 0\.\.100"$' \
+			'^  stress_mem=PERCENT ' '^DONE status=fail reason="bad kernel command line"$' && pass
+}
+
 check_help() {
 	run help 0 --kernel -- help=1 &&
 		expect '^valid kernel command line options' '^  pagefault=0\|1 ' \
@@ -240,7 +247,7 @@ check_usage() {
 	pass
 }
 
-ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value help pagefault bios_smp1
+ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value bad_percent help pagefault bios_smp1
 	bios_smp4_args uefi no_long_mode grub_load_error timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
 for name in "${@:-${ALL[@]}}"; do
 	if ! declare -F "check_$name" >/dev/null; then
