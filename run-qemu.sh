@@ -55,6 +55,7 @@ options:
   --smp N            virtual CPUs (default $smp; TCG allows up to 255)
   --mem SIZE         guest RAM, QEMU syntax: 512M, 5G (default $mem)
   --uefi             boot the ISO with OVMF ($OVMF_CODE) instead of SeaBIOS
+  --bios             boot the ISO with SeaBIOS (the default; undoes an earlier --uefi)
   --kernel           fast path: qemu -kernel $KERNEL_ELF (PVH entry, no firmware)
   --iso PATH         boot this ISO as it is (no kernel args possible)
   --timeout SECONDS  stop QEMU after this long (default $timeout_s)
