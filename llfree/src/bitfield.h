@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "inline.h"
 #include "llfree.h"
 #include "persist.h"
 
@@ -115,7 +116,7 @@ llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, 
 llfree_result_t bitfield_put_refused(uint64_t seen, uint64_t mask);
 
 /* Set a free aligned run of 2^order frames (order <= 8), rows circularly from start_row. */
-static inline llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order,
+static LLFREE_HOT llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order,
 					   bool persistent, unsigned *index)
 {
 	llfree_assert(order < LLFREE_HUGE_ORDER && start_row < BITFIELD_ROWS);

@@ -136,99 +136,22 @@ bool lower_recover(llfree_t *self)
 	return true;
 }
 
-/* Give back frames taken from an area counter whose bits could not be set. */
-static void area_give_back(const llfree_t *self, _Atomic uint16_t *entry, unsigned frames)
+void lower_areas_from_huge(const llfree_t *self, size_t first, size_t count)
 {
-	area_t seen;
-	bool ok = area_update(entry, area_inc, frames, &seen);
-	llfree_assert(ok);
-	(void)ok;
-	llfree_persist(self->persistent, entry);
-}
-
-/* Convert areas first .. first+count-1 to huge; undo exactly the converted ones (mistake 1). */
-static bool areas_to_huge(const llfree_t *self, size_t first, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
+	while (count-- > 0) {
 		area_t seen;
-		if (!area_update(lower_entry(self, first + i), area_to_huge, 0, &seen)) {
-			while (i-- > 0) {
-				bool ok = area_update(lower_entry(self, first + i), area_from_huge, 0,
-						      &seen);
-				llfree_assert(ok);
-				(void)ok;
-				llfree_persist(self->persistent, lower_entry(self, first + i));
-			}
-			return false;
-		}
-		llfree_persist(self->persistent, lower_entry(self, first + i));
+		bool ok = area_update(lower_entry(self, first + count), area_from_huge, 0, &seen);
+		llfree_assert(ok);
+		(void)ok;
+		llfree_persist(self->persistent, lower_entry(self, first + count));
 	}
-	return true;
-}
-
-/* Orders 9 .. LLFREE_MAX_ORDER: aligned groups of whole areas, circularly from start. */
-static llfree_result_t get_huge(const llfree_t *self, size_t tree, size_t start, unsigned order,
-				uint64_t *frame)
-{
-	/* Powers of two: shifts and masks, no division on the hot path. */
-	unsigned shift = order - LLFREE_HUGE_ORDER;
-	size_t count = (size_t)1 << shift;
-	size_t groups = TREE_AREAS >> shift;
-	for (size_t i = 0; i < groups; i++) {
-		size_t first = tree * TREE_AREAS + ((((start >> shift) + i) & (groups - 1)) << shift);
-		if (areas_to_huge(self, first, count)) {
-			*frame = (uint64_t)first * LLFREE_AREA_FRAMES;
-			return LLFREE_OK;
-		}
-	}
-	return LLFREE_ERR_MEMORY;
-}
-
-/* Orders 0..8 in one area: counter first, then bits; on failure the counter goes back. */
-static llfree_result_t get_small(const llfree_t *self, size_t area, unsigned row,
-				 unsigned order, uint64_t *frame)
-{
-	_Atomic uint16_t *entry = lower_entry(self, area);
-	area_t seen;
-	if (!area_update(entry, area_dec, 1u << order, &seen))
-		return LLFREE_ERR_MEMORY;
-	llfree_persist(self->persistent, entry);
-	unsigned index;
-	if (bitfield_get(lower_bitfield(self, area), row, order, self->persistent, &index) ==
-	    LLFREE_OK) {
-		*frame = (uint64_t)area * LLFREE_AREA_FRAMES + index;
-		return LLFREE_OK;
-	}
-	area_give_back(self, entry, 1u << order);
-	return LLFREE_ERR_MEMORY;
-}
-
-llfree_result_t lower_get(const llfree_t *self, size_t tree, uint64_t hint_row, unsigned order,
-			  uint64_t *frame)
-{
-	llfree_assert(tree < self->trees && order <= LLFREE_MAX_ORDER);
-	size_t hint_area = (size_t)(hint_row / AREA_ROWS);
-	size_t start = 0;
-	unsigned row = 0;
-	if (hint_area / TREE_AREAS == tree) {
-		start = hint_area % TREE_AREAS;
-		row = (unsigned)(hint_row % AREA_ROWS);
-	}
-	if (order >= LLFREE_HUGE_ORDER)
-		return get_huge(self, tree, start, order, frame);
-	for (size_t i = 0; i < TREE_AREAS; i++) {
-		size_t area = tree * TREE_AREAS + (start + i) % TREE_AREAS;
-		if (get_small(self, area, i == 0 ? row : 0, order, frame) == LLFREE_OK)
-			return LLFREE_OK;
-	}
-	return LLFREE_ERR_MEMORY;
 }
 
 llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned order)
 {
 	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
 	if (order >= LLFREE_HUGE_ORDER)
-		return areas_to_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER))
+		return lower_areas_to_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER))
 			       ? LLFREE_OK
 			       : LLFREE_ERR_IN_USE;
 	_Atomic uint16_t *entry = lower_entry(self, area);
@@ -239,7 +162,7 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
 	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
 	if (bitfield_get_at(lower_bitfield(self, area), index, order, self->persistent) !=
 	    LLFREE_OK) {
-		area_give_back(self, entry, 1u << order);
+		lower_area_give_back(self, entry, 1u << order);
 		return LLFREE_ERR_IN_USE;
 	}
 	return LLFREE_OK;
@@ -259,7 +182,7 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
  * those frames would be marked allocated for good. Rows have no spare bit
  * to tell "not filled yet" from "emptied after the split".
  */
-static void split_huge(const llfree_t *self, size_t area)
+void lower_split_huge(const llfree_t *self, size_t area)
 {
 	_Atomic uint16_t *entry = lower_entry(self, area);
 	bitfield_t *bf = lower_bitfield(self, area);
@@ -278,7 +201,7 @@ static void split_huge(const llfree_t *self, size_t area)
 	llfree_persist(self->persistent, entry);
 }
 
-static llfree_result_t put_huge(const llfree_t *self, size_t first, size_t count)
+llfree_result_t lower_put_huge(const llfree_t *self, size_t first, size_t count)
 {
 	/* Check all areas before changing any, so that bad input changes nothing. */
 	size_t huge = 0, free = 0;
@@ -297,23 +220,6 @@ static llfree_result_t put_huge(const llfree_t *self, size_t first, size_t count
 		}
 		llfree_persist(self->persistent, lower_entry(self, first + i));
 	}
-	return LLFREE_OK;
-}
-
-llfree_result_t lower_put(const llfree_t *self, uint64_t frame, unsigned order)
-{
-	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
-	if (order >= LLFREE_HUGE_ORDER)
-		return put_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER));
-	_Atomic uint16_t *entry = lower_entry(self, area);
-	if (area_huge(area_load(entry)))
-		split_huge(self, area);
-	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
-	llfree_result_t res =
-		bitfield_put(lower_bitfield(self, area), index, order, self->persistent);
-	if (res != LLFREE_OK)
-		return res;
-	area_give_back(self, entry, 1u << order);
 	return LLFREE_OK;
 }
 

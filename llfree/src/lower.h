@@ -19,7 +19,9 @@
 
 #include "area.h"
 #include "bitfield.h"
+#include "inline.h"
 #include "llfree.h"
+#include "persist.h"
 
 /* "LLFree" plus the geometry: a buffer written with other trees does not recover. */
 #define LOWER_MAGIC (0x4c4c467265650000ull | LLFREE_AREAS_PER_TREE_SHIFT)
@@ -59,11 +61,7 @@ void lower_init(llfree_t *self, llfree_init_mode_t mode);
 bool lower_recover(llfree_t *self);
 void lower_set_crashed(llfree_t *self, bool crashed);
 
-/* Allocate 2^order frames inside tree, starting at hint_row (a row number of the whole range). */
-llfree_result_t lower_get(const llfree_t *self, size_t tree, uint64_t hint_row, unsigned order,
-			  uint64_t *frame);
 llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned order);
-llfree_result_t lower_put(const llfree_t *self, uint64_t frame, unsigned order);
 bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order);
 
 /* Sum of the tree's area counters. */
@@ -88,6 +86,131 @@ static inline _Atomic uint16_t *lower_entry(const llfree_t *self, size_t area)
 static inline bitfield_t *lower_bitfield(const llfree_t *self, size_t area)
 {
 	return &self->bitfields[area];
+}
+
+/*
+ * The allocation and free paths of orders below 9 are inline, like the
+ * levels below them (area.h, bitfield.h): upper.c runs them on every get and
+ * put, and a call per level costs as much as the work. Ordering rule (design
+ * 2): allocation takes the area counter before it sets bits; free clears
+ * bits before it gives the counter back; undo runs in reverse. With
+ * persistence, each CAS is written back before the next step.
+ */
+
+/* Orders 9 .. LLFREE_MAX_ORDER of lower_put: whole areas (lower.c). */
+llfree_result_t lower_put_huge(const llfree_t *self, size_t first, size_t count);
+/* Undo of lower_areas_to_huge: areas first+count-1 down to first back from huge (lower.c). */
+void lower_areas_from_huge(const llfree_t *self, size_t first, size_t count);
+/* Fill a huge area's bitfield and clear its flag, so that its frames can be freed one by one. */
+void lower_split_huge(const llfree_t *self, size_t area);
+
+/* Give back frames taken from an area counter (bits cleared, or never set). */
+static inline void lower_area_give_back(const llfree_t *self, _Atomic uint16_t *entry,
+					unsigned frames)
+{
+	area_t seen;
+	bool ok = area_update(entry, area_inc, frames, &seen);
+	llfree_assert(ok);
+	(void)ok;
+	llfree_persist(self->persistent, entry);
+}
+
+/* Orders 0..8 in one area: counter first, then bits; on failure the counter goes back. */
+static LLFREE_HOT llfree_result_t lower_get_small(const llfree_t *self, size_t area, unsigned row,
+					      unsigned order, uint64_t *frame)
+{
+	_Atomic uint16_t *entry = lower_entry(self, area);
+	area_t seen;
+	if (!area_update(entry, area_dec, 1u << order, &seen))
+		return LLFREE_ERR_MEMORY;
+	llfree_persist(self->persistent, entry);
+	unsigned index;
+	if (bitfield_get(lower_bitfield(self, area), row, order, self->persistent, &index) ==
+	    LLFREE_OK) {
+		*frame = (uint64_t)area * LLFREE_AREA_FRAMES + index;
+		return LLFREE_OK;
+	}
+	lower_area_give_back(self, entry, 1u << order);
+	return LLFREE_ERR_MEMORY;
+}
+
+/* The hint's row inside the tree, or the tree's first row if the hint lies elsewhere. */
+static inline unsigned lower_hint_in_tree(size_t tree, uint64_t hint_row)
+{
+	const uint64_t tree_rows = (uint64_t)LLFREE_AREAS_PER_TREE * BITFIELD_ROWS;
+	return hint_row / tree_rows == tree ? (unsigned)(hint_row % tree_rows) : 0;
+}
+
+/* Convert areas first .. first+count-1 to huge; undo exactly the converted ones (mistake 1). */
+static LLFREE_HOT bool lower_areas_to_huge(const llfree_t *self, size_t first, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		_Atomic uint16_t *entry = lower_entry(self, first + i);
+		area_t seen;
+		if (!area_update(entry, area_to_huge, 0, &seen)) {
+			lower_areas_from_huge(self, first, i);
+			return false;
+		}
+		llfree_persist(self->persistent, entry);
+	}
+	return true;
+}
+
+/* Orders 9 .. LLFREE_MAX_ORDER: aligned groups of whole areas, circularly from the hint's. */
+static LLFREE_HOT llfree_result_t lower_get_huge(const llfree_t *self, size_t tree,
+						 uint64_t hint_row, unsigned order,
+						 uint64_t *frame)
+{
+	size_t start = lower_hint_in_tree(tree, hint_row) / BITFIELD_ROWS;
+	/* Powers of two: shifts and masks, no division on the hot path. */
+	unsigned shift = order - LLFREE_HUGE_ORDER;
+	size_t count = (size_t)1 << shift;
+	size_t groups = LLFREE_AREAS_PER_TREE >> shift;
+	for (size_t i = 0; i < groups; i++) {
+		size_t first = tree * LLFREE_AREAS_PER_TREE +
+			       ((((start >> shift) + i) & (groups - 1)) << shift);
+		if (lower_areas_to_huge(self, first, count)) {
+			*frame = (uint64_t)first * LLFREE_AREA_FRAMES;
+			return LLFREE_OK;
+		}
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Allocate 2^order frames inside tree, starting at hint_row (a row number of the whole range). */
+static LLFREE_HOT llfree_result_t lower_get(const llfree_t *self, size_t tree, uint64_t hint_row,
+					unsigned order, uint64_t *frame)
+{
+	llfree_assert(tree < self->trees && order <= LLFREE_MAX_ORDER);
+	if (order >= LLFREE_HUGE_ORDER)
+		return lower_get_huge(self, tree, hint_row, order, frame);
+	unsigned hint = lower_hint_in_tree(tree, hint_row);
+	size_t start = hint / BITFIELD_ROWS;
+	unsigned row = hint % BITFIELD_ROWS;
+	for (size_t i = 0; i < LLFREE_AREAS_PER_TREE; i++) {
+		size_t area = tree * LLFREE_AREAS_PER_TREE + (start + i) % LLFREE_AREAS_PER_TREE;
+		if (lower_get_small(self, area, i == 0 ? row : 0, order, frame) == LLFREE_OK)
+			return LLFREE_OK;
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Free 2^order frames from frame; bad input (double free, wrong order) changes nothing. */
+static inline llfree_result_t lower_put(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
+	if (order >= LLFREE_HUGE_ORDER)
+		return lower_put_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER));
+	_Atomic uint16_t *entry = lower_entry(self, area);
+	if (area_huge(area_load(entry)))
+		lower_split_huge(self, area);
+	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
+	llfree_result_t res =
+		bitfield_put(lower_bitfield(self, area), index, order, self->persistent);
+	if (res != LLFREE_OK)
+		return res;
+	lower_area_give_back(self, entry, 1u << order);
+	return LLFREE_OK;
 }
 
 #endif

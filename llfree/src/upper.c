@@ -6,6 +6,7 @@
  */
 #include "upper.h"
 
+#include "inline.h"
 #include "lower.h"
 #include "persist.h"
 
@@ -262,7 +263,7 @@ static bool sync_reservation(const llfree_t *self, struct llfree_reservation *re
 }
 
 /* Allocate in tree with frames already taken from its count; give them back on failure. */
-static llfree_result_t get_in_tree(const llfree_t *self, size_t tree, uint64_t row,
+static LLFREE_HOT llfree_result_t get_in_tree(const llfree_t *self, size_t tree, uint64_t row,
 				   unsigned order, uint64_t *frame)
 {
 	if (lower_get(self, tree, row, order, frame) == LLFREE_OK)
@@ -271,30 +272,48 @@ static llfree_result_t get_in_tree(const llfree_t *self, size_t tree, uint64_t r
 	return LLFREE_ERR_MEMORY;
 }
 
+/* Outcome of one try to allocate from a reservation. */
+typedef enum res_get {
+	RES_GET_OK,
+	RES_GET_NO_COUNT,  /* the reservation is empty or too small; *seen is what it held */
+	RES_GET_NO_FRAMES, /* the tree had the count but no aligned run; the count went back */
+} res_get_t;
+
+/* Take the count from the reservation, then the frames from its tree, then move the hint. */
+static LLFREE_HOT res_get_t get_once(const llfree_t *self, struct llfree_reservation *res,
+				 unsigned order, uint64_t *frame, reservation_t *seen)
+{
+	res_change_t take = { .frames = 1u << order };
+	if (!res_update(res, res_take, &take, seen))
+		return RES_GET_NO_COUNT;
+	size_t tree = res_tree(*seen);
+	if (get_in_tree(self, tree, res_row(*seen), order, frame) != LLFREE_OK)
+		return RES_GET_NO_FRAMES;
+	/* Best effort, and no CAS where res_take guessed right. */
+	res_change_t hint = { .tree = tree, .row = hint_after(*frame / BITFIELD_ROW_BITS, take.frames) };
+	reservation_t ignored;
+	res_update(res, res_set_row, &hint, &ignored);
+	return RES_GET_OK;
+}
+
+/* After a try that ended in got (seen): sync or reserve another tree, and try again. */
 static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, unsigned order,
-					    unsigned kind, uint64_t *frame)
+					    unsigned kind, uint64_t *frame, res_get_t got,
+					    reservation_t seen)
 {
 	struct llfree_reservation *res = upper_reservation(self, core, kind);
-	res_change_t take = { .frames = 1u << order };
-	for (unsigned tries = 0; tries < RESERVE_TRIES; tries++) {
-		reservation_t seen;
-		if (res_update(res, res_take, &take, &seen)) {
-			size_t tree = res_tree(seen);
-			if (get_in_tree(self, tree, res_row(seen), order, frame) == LLFREE_OK) {
-				/* Best effort, and no CAS where res_take guessed right. */
-				uint64_t row = hint_after(*frame / BITFIELD_ROW_BITS, take.frames);
-				res_change_t hint = { .tree = tree, .row = row };
-				res_update(res, res_set_row, &hint, &seen);
-				return LLFREE_OK;
-			}
-			/* The tree has the count but no aligned run of this order: move on. */
-		} else if (res_present(seen) && sync_reservation(self, res, seen)) {
-			continue;
-		}
-		if (reserve_tree(self, core, kind, order) != LLFREE_OK)
+	for (unsigned tries = 1;; tries++) {
+		if (got == RES_GET_OK)
+			return LLFREE_OK;
+		/* Without the count, first take what other cores freed into the tree. */
+		bool synced = got == RES_GET_NO_COUNT && res_present(seen) &&
+			      sync_reservation(self, res, seen);
+		if (!synced && reserve_tree(self, core, kind, order) != LLFREE_OK)
 			return LLFREE_ERR_MEMORY;
+		if (tries == RESERVE_TRIES)
+			return LLFREE_ERR_MEMORY;
+		got = get_once(self, res, order, frame, &seen);
 	}
-	return LLFREE_ERR_MEMORY;
 }
 
 /*
@@ -336,12 +355,19 @@ static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsig
 	return LLFREE_ERR_MEMORY;
 }
 
-llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, unsigned kind,
-			  uint64_t *frame)
+/*
+ * Everything after a first try that failed (got, seen): other trees, other
+ * reservations, drain and steal. Bounded: a true out-of-memory returns after
+ * GET_ROUNDS scans (mistake 12). Not inlined, so that upper_get stays small.
+ */
+static LLFREE_COLD llfree_result_t
+get_slow(const llfree_t *self, size_t core, unsigned order, unsigned kind, uint64_t *frame,
+	 res_get_t got, reservation_t seen)
 {
-	/* Bounded: a true out-of-memory returns after GET_ROUNDS scans (mistake 12). */
 	for (unsigned round = 0; round < GET_ROUNDS; round++) {
-		if (get_from_reservation(self, core, order, kind, frame) == LLFREE_OK ||
+		if (round > 0)
+			got = get_once(self, upper_reservation(self, core, kind), order, frame, &seen);
+		if (get_from_reservation(self, core, order, kind, frame, got, seen) == LLFREE_OK ||
 		    steal_from_reservations(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 		/* Counts split between reservations and entries come together by a drain. */
@@ -351,6 +377,17 @@ llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, uns
 			return LLFREE_OK;
 	}
 	return LLFREE_ERR_MEMORY;
+}
+
+llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, unsigned kind,
+			  uint64_t *frame)
+{
+	/* The common case: the reservation has the count and its tree the frames. */
+	reservation_t seen;
+	res_get_t got = get_once(self, upper_reservation(self, core, kind), order, frame, &seen);
+	if (got == RES_GET_OK)
+		return LLFREE_OK;
+	return get_slow(self, core, order, kind, frame, got, seen);
 }
 
 /* Take frames of tree's count for get_at: the global entry, or any reservation holding it. */
