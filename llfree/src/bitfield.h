@@ -54,9 +54,7 @@ static inline int bitfield_row_find(uint64_t row, unsigned order)
 /* The bits of 2^order frames from bit (order <= 6, bit aligned). */
 static inline uint64_t bitfield_row_mask(unsigned bit, unsigned order)
 {
-	if (order >= BITFIELD_ROW_ORDER)
-		return BITFIELD_ROW_FULL;
-	return ((1ull << (1u << order)) - 1) << bit;
+	return (BITFIELD_ROW_FULL >> (BITFIELD_ROW_BITS - (1u << order))) << bit;
 }
 
 /*
@@ -116,8 +114,9 @@ llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, 
 llfree_result_t bitfield_put_refused(uint64_t seen, uint64_t mask);
 
 /* Set a free aligned run of 2^order frames (order <= 8), rows circularly from start_row. */
-static LLFREE_HOT llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row, unsigned order,
-					   bool persistent, unsigned *index)
+static LLFREE_HOT llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row,
+						unsigned order, bool persistent,
+						unsigned *index)
 {
 	llfree_assert(order < LLFREE_HUGE_ORDER && start_row < BITFIELD_ROWS);
 	if (order > BITFIELD_ROW_ORDER)

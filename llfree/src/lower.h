@@ -116,8 +116,9 @@ static inline void lower_area_give_back(const llfree_t *self, _Atomic uint16_t *
 }
 
 /* Orders 0..8 in one area: counter first, then bits; on failure the counter goes back. */
-static LLFREE_HOT llfree_result_t lower_get_small(const llfree_t *self, size_t area, unsigned row,
-					      unsigned order, uint64_t *frame)
+static LLFREE_HOT llfree_result_t lower_get_small(const llfree_t *self, size_t area,
+						   unsigned row, unsigned order,
+						   uint64_t *frame)
 {
 	_Atomic uint16_t *entry = lower_entry(self, area);
 	area_t seen;
@@ -178,8 +179,9 @@ static LLFREE_HOT llfree_result_t lower_get_huge(const llfree_t *self, size_t tr
 }
 
 /* Allocate 2^order frames inside tree, starting at hint_row (a row number of the whole range). */
-static LLFREE_HOT llfree_result_t lower_get(const llfree_t *self, size_t tree, uint64_t hint_row,
-					unsigned order, uint64_t *frame)
+static LLFREE_HOT llfree_result_t lower_get(const llfree_t *self, size_t tree,
+					     uint64_t hint_row, unsigned order,
+					     uint64_t *frame)
 {
 	llfree_assert(tree < self->trees && order <= LLFREE_MAX_ORDER);
 	if (order >= LLFREE_HUGE_ORDER)

@@ -84,8 +84,10 @@ static inline bool res_take(reservation_t old, const res_change_t *arg, reservat
 	if (!res_present(old) || res_free(old) < arg->frames)
 		return false;
 	uint64_t row = res_row(old);
-	if (arg->frames >= BITFIELD_ROW_BITS)
-		row = hint_after(row & ~(uint64_t)(arg->frames / BITFIELD_ROW_BITS - 1), arg->frames);
+	if (arg->frames >= BITFIELD_ROW_BITS) {
+		uint64_t slot = row & ~(uint64_t)(arg->frames / BITFIELD_ROW_BITS - 1);
+		row = hint_after(slot, arg->frames);
+	}
 	*next = res_make(res_free(old) - arg->frames, row);
 	return true;
 }
@@ -263,8 +265,8 @@ static bool sync_reservation(const llfree_t *self, struct llfree_reservation *re
 }
 
 /* Allocate in tree with frames already taken from its count; give them back on failure. */
-static LLFREE_HOT llfree_result_t get_in_tree(const llfree_t *self, size_t tree, uint64_t row,
-				   unsigned order, uint64_t *frame)
+static LLFREE_HOT llfree_result_t get_in_tree(const llfree_t *self, size_t tree,
+					       uint64_t row, unsigned order, uint64_t *frame)
 {
 	if (lower_get(self, tree, row, order, frame) == LLFREE_OK)
 		return LLFREE_OK;
@@ -281,7 +283,7 @@ typedef enum res_get {
 
 /* Take the count from the reservation, then the frames from its tree, then move the hint. */
 static LLFREE_HOT res_get_t get_once(const llfree_t *self, struct llfree_reservation *res,
-				 unsigned order, uint64_t *frame, reservation_t *seen)
+				     unsigned order, uint64_t *frame, reservation_t *seen)
 {
 	res_change_t take = { .frames = 1u << order };
 	if (!res_update(res, res_take, &take, seen))
@@ -290,7 +292,8 @@ static LLFREE_HOT res_get_t get_once(const llfree_t *self, struct llfree_reserva
 	if (get_in_tree(self, tree, res_row(*seen), order, frame) != LLFREE_OK)
 		return RES_GET_NO_FRAMES;
 	/* Best effort, and no CAS where res_take guessed right. */
-	res_change_t hint = { .tree = tree, .row = hint_after(*frame / BITFIELD_ROW_BITS, take.frames) };
+	uint64_t row = hint_after(*frame / BITFIELD_ROW_BITS, take.frames);
+	res_change_t hint = { .tree = tree, .row = row };
 	reservation_t ignored;
 	res_update(res, res_set_row, &hint, &ignored);
 	return RES_GET_OK;
@@ -364,9 +367,10 @@ static LLFREE_COLD llfree_result_t
 get_slow(const llfree_t *self, size_t core, unsigned order, unsigned kind, uint64_t *frame,
 	 res_get_t got, reservation_t seen)
 {
+	struct llfree_reservation *res = upper_reservation(self, core, kind);
 	for (unsigned round = 0; round < GET_ROUNDS; round++) {
 		if (round > 0)
-			got = get_once(self, upper_reservation(self, core, kind), order, frame, &seen);
+			got = get_once(self, res, order, frame, &seen);
 		if (get_from_reservation(self, core, order, kind, frame, got, seen) == LLFREE_OK ||
 		    steal_from_reservations(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
@@ -432,13 +436,14 @@ llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, uns
 	llfree_result_t result = lower_put(self, frame, order);
 	if (result != LLFREE_OK)
 		return result;
-	/* Credit this core's reservation if it holds the tree (any kind), else the tree. */
+	/* Credit this core's reservation of the tree (this kind's first), else the tree. */
 	res_change_t add = { .frames = 1u << order, .tree = (size_t)(frame / LLFREE_TREE_FRAMES) };
-	for (unsigned i = 0; i < LLFREE_KINDS; i++) {
+	struct llfree_reservation *mine = upper_reservation(self, core, 0);
+	for (unsigned i = 0, k = kind; i < LLFREE_KINDS; i++) {
 		reservation_t seen;
-		if (res_update(upper_reservation(self, core, (kind + i) % LLFREE_KINDS), res_inc,
-			       &add, &seen))
+		if (res_update(&mine[k], res_inc, &add, &seen))
 			return LLFREE_OK;
+		k = k + 1 < LLFREE_KINDS ? k + 1 : 0; /* modulo without a division */
 	}
 	tree_give_back(self, add.tree, add.frames);
 	return LLFREE_OK;
