@@ -8,60 +8,13 @@
 # Logs: $BUILD/tests/qemu/NAME.log. Exits 1 if any check failed.
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-BUILD=${BUILD:-build}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOGS=$BUILD/tests/qemu
-mkdir -p "$LOGS"
-
-failed=()
-passed=0
-
-# run NAME EXPECTED_EXIT RUN-QEMU-ARGS...: boots, checks the exit code; the
-# log is then $log. Returns 1 (and records the failure) on a wrong exit code.
-run() {
-	local name=$1 want=$2
-	shift 2
-	log=$LOGS/$name.log
-	current=$name
-	local start=$SECONDS rc
-	./run-qemu.sh --quiet --no-build --log "$log" "$@" 2>"$LOGS/$name.stderr"
-	rc=$?
-	elapsed=$((SECONDS - start))
-	if ((rc != want)); then
-		fail "run-qemu.sh exited $rc, expected $want ($(tail -n 1 "$LOGS/$name.stderr"))"
-		return 1
-	fi
-}
-
-fail() {
-	echo "FAIL $current: $*"
-	echo "---- last lines of $log ----"
-	tail -n 25 "$log" | tr -d '\r' | sed 's/^/    /'
-	failed+=("$current")
-}
-
-# expect REGEX...: every extended regex matches a line of the log.
-expect() {
-	local re
-	for re in "$@"; do
-		# Not grep -q: it would stop reading early, and with pipefail the
-		# writer's SIGPIPE would turn a match into a failure.
-		if ! tr -d '\r' <"$log" | grep -aE -- "$re" >/dev/null; then
-			fail "no line matching: $re"
-			return 1
-		fi
-	done
-}
-
-pass() {
-	echo "PASS $current (${elapsed}s)"
-	passed=$((passed + 1))
-}
 
 # MEM usable_bytes between LO and HI MiB.
 expect_usable_mib() {
 	local lo=$1 hi=$2 bytes
-	bytes=$(tr -d '\r' <"$log" | grep -aoE '^MEM usable_bytes=[0-9]+' | tail -n 1 | cut -d= -f2)
+	bytes=$(field 'MEM usable_bytes=' usable_bytes)
 	if [[ -z $bytes ]] || ((bytes < lo * 1048576 || bytes > hi * 1048576)); then
 		fail "MEM usable_bytes=${bytes:-none}, expected ${lo}..${hi} MiB"
 		return 1
@@ -146,20 +99,16 @@ check_pagefault() {
 
 # The same sources built with clang (no cross toolchain either), booted.
 check_clang() {
-	current=clang log=$LOGS/clang-build.log
-	local start=$SECONDS
+	start_check clang
+	log=$LOGS/clang-build.log
 	if ! make -s --no-print-directory BUILD="$BUILD/clang" KERNEL_CC="clang --target=x86_64-elf" \
 		"$BUILD/clang/kernel.elf" >"$log" 2>&1; then
-		elapsed=$((SECONDS - start))
 		fail "make KERNEL_CC=\"clang --target=x86_64-elf\" failed"
 		return
 	fi
-	KERNEL_ELF_BUILD=$BUILD
-	BUILD=$BUILD/clang run clang 1 --kernel -- pagefault=1
-	local rc=$?
-	BUILD=$KERNEL_ELF_BUILD
-	((rc == 0)) && expect '^BOOT firmware=pvh ' '^MEM usable_bytes=[0-9]+ ' '^RIP=0xffffffff8' \
-		'^DONE status=fail reason="exception 14 #PF page fault"$' && elapsed=$((SECONDS - start)) && pass
+	BUILD=$BUILD/clang qemu_boot clang 1 --kernel -- pagefault=1 &&
+		expect '^BOOT firmware=pvh ' '^MEM usable_bytes=[0-9]+ ' '^RIP=0xffffffff8' \
+			'^DONE status=fail reason="exception 14 #PF page fault"$' && pass
 }
 
 # Real hardware has no isa-debug-exit: after the verdict the kernel halts,
@@ -173,21 +122,21 @@ bare_qemu() {
 }
 
 check_no_exit_device_reboot() {
-	current=no_exit_device_reboot log=$LOGS/$current.log
-	local start=$SECONDS rc
+	start_check no_exit_device_reboot
+	log=$LOGS/$current.log
+	local rc
 	bare_qemu 30 -serial "file:$log" -kernel "$BUILD/kernel.elf" -append "reboot=1"
 	rc=$?
-	elapsed=$((SECONDS - start))
 	((rc == 0)) || { fail "QEMU exited $rc, expected 0 (reset with -no-reboot)"; return; }
 	expect "${OK_LINES[@]}" && pass
 }
 
 check_no_exit_device_halt() {
-	current=no_exit_device_halt log=$LOGS/$current.log
-	local start=$SECONDS rc
+	start_check no_exit_device_halt
+	log=$LOGS/$current.log
+	local rc
 	bare_qemu 4 -serial "file:$log" -kernel "$BUILD/kernel.elf" -append "reboot=0"
 	rc=$?
-	elapsed=$((SECONDS - start))
 	((rc == 124)) || { fail "QEMU exited $rc, expected the kernel to halt until the timeout"; return; }
 	expect "${OK_LINES[@]}" && pass
 }
@@ -195,12 +144,12 @@ check_no_exit_device_halt() {
 # No COM1 (most laptops): the UART probe fails, every wait stays bounded,
 # output goes to the framebuffer only, and the run still reaches its verdict.
 check_no_uart() {
-	current=no_uart log=/dev/null
-	local start=$SECONDS rc
+	start_check no_uart
+	log=""
+	local rc
 	bare_qemu 60 -serial none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-cdrom "$BUILD/llfree-kernel.iso" -boot d
 	rc=$?
-	elapsed=$((SECONDS - start))
 	((rc == 33)) || { fail "QEMU exited $rc, expected 33 (DONE status=ok through isa-debug-exit)"; return; }
 	pass
 }
@@ -218,7 +167,9 @@ check_grub_load_error() {
 	mkdir -p "$bad"
 	head -c 4096 "$BUILD/kernel.elf" >"$bad/kernel.elf"
 	BUILD=$bad ./run-qemu.sh --no-build --make-iso "$bad/bad.iso" || {
-		current=grub_load_error log=/dev/null fail "could not build the ISO"
+		start_check grub_load_error
+		log=""
+		fail "could not build the ISO"
 		return
 	}
 	run grub_load_error 1 --iso "$bad/bad.iso" --timeout 30 &&
@@ -235,7 +186,8 @@ check_qemu_error() {
 }
 
 check_usage() {
-	current=usage log=/dev/null elapsed=0
+	start_check usage
+	log=""
 	local rc
 	./run-qemu.sh --no-such-flag >/dev/null 2>&1
 	rc=$?
@@ -249,13 +201,5 @@ check_usage() {
 
 ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value bad_percent help pagefault bios_smp1
 	bios_smp4_args uefi no_long_mode grub_load_error timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
-for name in "${@:-${ALL[@]}}"; do
-	if ! declare -F "check_$name" >/dev/null; then
-		echo "boot.sh: no check '$name' (have: ${ALL[*]})" >&2
-		exit 2
-	fi
-	"check_$name"
-done
-
-echo "qemu boot tests: $passed passed, ${#failed[@]} failed${failed:+ (${failed[*]})}"
-((${#failed[@]} == 0))
+run_checks "${@:-${ALL[@]}}"
+summary "qemu boot tests"

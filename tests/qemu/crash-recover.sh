@@ -25,63 +25,14 @@
 # Logs and the pmem file: $BUILD/tests/pmem/. Exits 1 if any check failed.
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-BUILD=${BUILD:-build}
-DIR=$BUILD/tests/pmem
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOGS=$BUILD/tests/pmem
+DIR=$LOGS
 SEED=${SEED:-1}
 SMP=${SMP:-4}
 PMEM_SIZE=${PMEM_SIZE:-64M}
 readonly EXIT_KILLED=4 LOG_HEADER=64 LOG_BYTES=1024 SLOT_AT=64
 mkdir -p "$DIR"
-
-failed=()
-passed=0
-current=""
-log=""
-
-# run NAME EXPECTED_EXIT RUN-QEMU-ARGS...: one boot; the log is then $log.
-run() {
-	local name=$1 want=$2
-	shift 2
-	log=$DIR/$name.log
-	local rc
-	./run-qemu.sh --quiet --no-build --log "$log" "$@" 2>"$DIR/$name.stderr"
-	rc=$?
-	if ((rc != want)); then
-		fail "$name: run-qemu.sh exited $rc, expected $want ($(tail -n 1 "$DIR/$name.stderr"))"
-		return 1
-	fi
-}
-
-fail() {
-	echo "FAIL $current: $*"
-	if [[ -n $log && -f $log ]]; then
-		echo "---- last lines of $log ----"
-		tail -n 15 "$log" | tr -d '\r' | sed 's/^/    /'
-	fi
-	failed+=("$current")
-}
-
-# expect REGEX...: each extended regex matches a line of $log.
-expect() {
-	local re
-	for re in "$@"; do
-		if ! tr -d '\r' <"$log" | grep -aqE -- "$re"; then
-			fail "no line matching: $re"
-			return 1
-		fi
-	done
-}
-
-# field TAG KEY: the value of KEY in the last line of $log starting with TAG.
-field() {
-	tr -d '\r' <"$log" | grep -aE "^$1" | tail -n 1 | grep -oE "(^| )$2=[^ ]*" | cut -d= -f2
-}
-
-pass() {
-	echo "PASS $current${1:+: $1}"
-	passed=$((passed + 1))
-}
 
 # Kill time from the seed: 2.0 .. 4.0 s in steps of 0.1 s.
 kill_time() {
@@ -90,14 +41,14 @@ kill_time() {
 }
 
 pvh() {
-	run "$1" "$2" --kernel --smp "$SMP" --pmem "$pmem" "${@:3}"
+	qemu_boot "$1" "$2" --kernel --smp "$SMP" --pmem "$pmem" "${@:3}"
 }
 
 # One crash/recover cycle on $pmem; $1 = cycle name, $2 = its number, $3 = init mode of the crash boot.
 cycle() {
 	local i=$1 mode=$3 seed=$((SEED + $2)) kill
 	kill=$(kill_time "$seed")
-	current="$i (smp $SMP, seed $seed, kill after ${kill}s)"
+	start_check "$i (smp $SMP, seed $seed, kill after ${kill}s)"
 	pvh "$i-crash" $EXIT_KILLED --kill-after "$kill" -- stress=0 "pmem=$mode" crash=1 "crash_seed=$seed" &&
 		expect '^PROGRESS crash mode cores=[0-9]+ seed=[0-9]+ .*runs until killed$' || return
 	if [[ $mode == recover ]]; then
@@ -135,9 +86,9 @@ peek() {
 refused() {
 	local name=$1 reason=$2 file=$3 before after
 	shift 3
-	current=$name
+	start_check $name
 	before=$(md5sum <"$file")
-	run "$name" 1 --kernel --smp "$SMP" --pmem "$file$1" "${@:2}" -- stress=0 pmem=recover &&
+	qemu_boot "$name" 1 --kernel --smp "$SMP" --pmem "$file$1" "${@:2}" -- stress=0 pmem=recover &&
 		expect "$reason" '^DONE status=fail reason="persistent memory"$' || return
 	after=$(md5sum <"$file")
 	[[ $before == "$after" ]] || { fail "the refused recovery changed $file"; return; }
@@ -148,7 +99,7 @@ check_refusals() {
 	local base=$DIR/clean.img file=$DIR/bad.img logs_at
 	rm -f "$base"
 	pmem=$base
-	current=refusals
+	start_check refusals
 	pvh refusals-init 0 -- stress=0 pmem=overwrite || return
 	logs_at=$(field 'MEM pmem=' logs_at)
 
@@ -161,16 +112,16 @@ check_refusals() {
 	cp "$base" "$file"
 	poke "$file" "$logs_at" 0
 	refused corrupt_log_header '^ERROR msg="pmem recover: log header magic 0x0 ' "$file" ""
-	current=fresh_file
+	start_check fresh_file
 	rm -f "$file"
-	run fresh_file 1 --kernel --pmem "$file" -- stress=0 pmem=recover &&
+	qemu_boot fresh_file 1 --kernel --pmem "$file" -- stress=0 pmem=recover &&
 		expect '^ERROR msg="pmem recover: log header magic 0x0 ' && pass "an empty file is refused too"
 }
 
 # Clean shutdown: a bounded crash run keeps its blocks, the next boot is shallow and finds them
 # (PVH on the pc machine; the cycles run on q35, the ISO check on pc).
 check_clean_shutdown() {
-	current=clean_shutdown
+	start_check clean_shutdown
 	pmem=$DIR/shutdown.img
 	rm -f "$pmem"
 	pvh clean-run 0 --machine pc -- stress=0 pmem=overwrite crash=1 crash_seconds=1 crash_seed=5 &&
@@ -187,7 +138,7 @@ check_clean_shutdown() {
 # The check must fail when a log loses or doubles a block (state after check_clean_shutdown).
 check_selftests() {
 	local src=$DIR/shutdown-held.img file=$DIR/inject.img logs_at off s word empty=""
-	current=selftest
+	start_check selftest
 	[[ -f $src ]] || { fail "needs clean_shutdown first"; return; }
 	log=$DIR/clean-run.log
 	logs_at=$(field 'MEM pmem=' logs_at)
@@ -205,13 +156,13 @@ check_selftests() {
 	cp "$src" "$file"
 	poke "$file" "$off" 0
 	pmem=$file
-	current=selftest_lost_slot
+	start_check selftest_lost_slot
 	pvh selftest-lost 1 -- stress=0 pmem=recover &&
 		expect '^ERROR msg="recover: frame 0x[0-9a-f]+ is allocated but in no log' \
 			'^TEST name=recover .*result=fail' && pass
 	cp "$src" "$file"
 	poke "$file" "$empty" "$held"
-	current=selftest_double_slot
+	start_check selftest_double_slot
 	pvh selftest-double 1 -- stress=0 pmem=recover &&
 		expect '^ERROR msg="recover: frame 0x[0-9a-f]+ is held by two log slots' && pass
 	check_put_intents
@@ -273,7 +224,7 @@ check_put_intents() {
 	log=$DIR/clean-run.log
 	logs_at=$(field 'MEM pmem=' logs_at)
 	for mode in put-not-done put-retaken; do
-		current=$mode
+		start_check $mode
 		cp "$src" "$file"
 		order=$(craft "$mode" "$file" "$logs_at") || { fail "no held block of order 1..6 to craft from"; continue; }
 		pmem=$file
@@ -296,13 +247,13 @@ check_cmdline_range() {
 		--qemu-arg="memory-backend-file,id=ram0,size=512M,mem-path=$ram,share=on"
 		--qemu-arg=-machine --qemu-arg=memory-backend=ram0)
 	local range=(pmem_size=64M pmem_at=256M)
-	current=cmdline_range
+	start_check cmdline_range
 	rm -f "$ram"
 	truncate -s 512M "$ram"
-	run cmdline-crash $EXIT_KILLED --kernel --smp 2 --kill-after 2.5 "${mem[@]}" -- stress=0 \
+	qemu_boot cmdline-crash $EXIT_KILLED --kernel --smp 2 --kill-after 2.5 "${mem[@]}" -- stress=0 \
 		pmem=overwrite "${range[@]}" crash=1 &&
 		expect '^MEM pmem=overwrite source=cmdline base=0x10000000 size=67108864 ' || return
-	run cmdline-recover 0 --kernel --smp 2 "${mem[@]}" -- stress=0 pmem=recover "${range[@]}" &&
+	qemu_boot cmdline-recover 0 --kernel --smp 2 "${mem[@]}" -- stress=0 pmem=recover "${range[@]}" &&
 		expect '^TEST name=recover .*result=ok recovery=deep ' && pass
 	rm -f "$ram"
 }
@@ -313,7 +264,7 @@ check_writeback() {
 	for cpu in max:clwb qemu64,+clflushopt:clflushopt qemu64:clflush; do
 		insn=${cpu##*:}
 		cpu=${cpu%:*}
-		current=writeback_$insn
+		start_check writeback_$insn
 		pmem=$DIR/wb.img
 		rm -f "$pmem"
 		pvh "writeback-$insn" 0 --cpu "$cpu" -- stress=0 pmem=overwrite crash=1 crash_seconds=1 &&
@@ -324,13 +275,13 @@ check_writeback() {
 # run-qemu.sh refuses bad --pmem and --kill-after values (exit 64, before QEMU starts).
 check_usage() {
 	local small=$DIR/small.img
-	current=usage
+	start_check usage
 	rm -f "$small"
 	truncate -s 32M "$small"
-	run usage-kill-after 64 --kernel --timeout 10 --kill-after 10 &&
-		run usage-kill-after-word 64 --kernel --kill-after soon &&
-		run usage-pmem-size 64 --kernel --pmem "$small,12Q" &&
-		run usage-pmem-too-big 64 --kernel --pmem "$small,64M" &&
+	qemu_boot usage-kill-after 64 --kernel --timeout 10 --kill-after 10 &&
+		qemu_boot usage-kill-after-word 64 --kernel --kill-after soon &&
+		qemu_boot usage-pmem-size 64 --kernel --pmem "$small,12Q" &&
+		qemu_boot usage-pmem-too-big 64 --kernel --pmem "$small,64M" &&
 		grep -q 'holds 33554432 bytes, fewer than SIZE 64M' "$DIR/usage-pmem-too-big.stderr" ||
 		{ [[ ${failed[-1]:-} == usage ]] || fail "no reason on stderr"; return; }
 	pass
@@ -339,20 +290,20 @@ check_usage() {
 # A command-line range over the kernel image is refused before anything is written;
 # so is one from 0 over all RAM (it stopped the boot at the memory map: "no usable RAM").
 check_bad_range() {
-	current=bad_range
-	run bad-range 1 --kernel -- stress=0 pmem=overwrite pmem_size=16M pmem_at=2M &&
+	start_check bad_range
+	qemu_boot bad-range 1 --kernel -- stress=0 pmem=overwrite pmem_size=16M pmem_at=2M &&
 		expect '^ERROR msg="pmem: range 0x200000-0x1200000 overlaps the first MiB or the kernel image' || return
-	run bad-range-all-ram 1 --kernel --mem 256M -- stress=0 pmem=overwrite pmem_size=1G &&
+	qemu_boot bad-range-all-ram 1 --kernel --mem 256M -- stress=0 pmem=overwrite pmem_size=1G &&
 		expect '^ERROR msg="pmem: range 0x0-0x40000000 overlaps the first MiB or the kernel image' \
 			'^DONE status=fail reason="persistent memory"$' && pass
 }
 
 # The ISO path: SeaBIOS and GRUB with the NVDIMM on the pc machine.
 check_iso_bios() {
-	current=iso_bios
+	start_check iso_bios
 	pmem=$DIR/iso.img
 	rm -f "$pmem"
-	run iso-bios 0 --machine pc --smp 2 --pmem "$pmem" -- stress=0 pmem=overwrite crash=1 crash_seconds=1 &&
+	qemu_boot iso-bios 0 --machine pc --smp 2 --pmem "$pmem" -- stress=0 pmem=overwrite crash=1 crash_seconds=1 &&
 		expect '^BOOT firmware=bios ' '^MEM pmem=overwrite source=nfit base=0x[0-9a-f]+ size=67108864 ' \
 			'^TEST name=crash .*result=ok' && pass
 }
@@ -373,20 +324,9 @@ main() {
 		check_writeback
 		check_iso_bios
 		;;
-	*)
-		local name
-		for name in "$@"; do
-			declare -F "check_$name" >/dev/null || {
-				echo "usage: $0 [cycles [N] | suite | CHECK...]; checks:" \
-					"$(declare -F | grep -o 'check_.*' | sed 's/check_//' | tr '\n' ' ')" >&2
-				exit 2
-			}
-			"check_$name"
-		done
-		;;
+	*) run_checks "$@" ;;
 	esac
-	echo "crash-recover: $passed passed, ${#failed[@]} failed${failed[*]:+: ${failed[*]}}"
-	((${#failed[@]} == 0))
+	summary crash-recover
 }
 
 main "$@"

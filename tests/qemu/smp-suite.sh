@@ -6,65 +6,51 @@
 #
 #   tests/qemu/smp-suite.sh [quick|soak]
 set -u
-cd "$(dirname "$0")/../.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOGS=$BUILD/tests/qemu
+LOG_PREFIX=smp-
 suite=${1:-quick}
 check() { tests/qemu/smp.sh "$@" || exit 1; }
 
 # A run that must fail (run-qemu.sh exit 1) with `pattern` in the log and a failed stress TEST line.
 check_fails() {
-	local name=$1 pattern=$2 log=${BUILD:-build}/tests/qemu/smp-$1.log
+	local name=$1 pattern=$2
 	shift 2
-	./run-qemu.sh --no-build --quiet --kernel --smp 2 --mem 256M --timeout 60 --log "$log" -- "$@" >/dev/null 2>&1
-	local rc=$?
-	if [ "$rc" -ne 1 ] || ! grep -q "$pattern" "$log" ||
-		! grep -q '^TEST name=stress cores=2 result=fail ' "$log" ||
-		! grep -q '^DONE status=fail reason="stress test failed"' "$log"; then
-		echo "FAIL smp-$name (run-qemu.sh exit $rc): expected $pattern"
-		tail -n 20 "$log"
-		exit 1
-	fi
-	echo "ok   smp-$name: $(grep -o 'ERROR msg=.*' "$log" | head -n 1)"
+	run "$name" 1 --kernel --smp 2 --mem 256M --timeout 60 -- "$@" &&
+		expect "$pattern" '^TEST name=stress cores=2 result=fail ' \
+			'^DONE status=fail reason="stress test failed"' || exit 1
+	pass "$(grep -o 'ERROR msg=.*' "$log" | head -n 1)"
 }
 
 # The x2APIC path: QEMU's TCG has no x2APIC, KVM's local APIC has. Runs only
 # where /dev/kvm is usable (slow here: KVM is a software fallback), direct
 # QEMU because run-qemu.sh always asks for TCG.
 check_x2apic() {
-	local log=${BUILD:-build}/tests/qemu/smp-x2apic-kvm.log
+	start_check x2apic-kvm
+	log=$LOGS/smp-x2apic-kvm.log
 	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 		echo "skip smp-x2apic-kvm: /dev/kvm not usable"
 		return
 	fi
 	timeout 150 qemu-system-x86_64 -machine q35 -accel kvm -cpu qemu64,+x2apic -smp 2 -m 256M \
-		-kernel "${BUILD:-build}/kernel.elf" -append "apic=x2apic stress_rounds=50" \
+		-kernel "$BUILD/kernel.elf" -append "apic=x2apic stress_rounds=50" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display none \
 		-serial file:"$log" >/dev/null 2>&1
-	if ! grep -q '^ENV .* apic=x2apic cpus=2' "$log" || ! grep -q '^CPU found=2 online=2 failed=none ' "$log" ||
-		! grep -q '^TEST name=stress cores=2 result=ok ' "$log" || ! grep -q '^DONE status=ok' "$log"; then
-		echo "FAIL smp-x2apic-kvm"
-		tail -n 20 "$log"
-		exit 1
-	fi
-	echo "ok   smp-x2apic-kvm: $(grep -o 'start_us=[0-9]*' "$log") apic=x2apic"
+	expect '^ENV .* apic=x2apic cpus=2' '^CPU found=2 online=2 failed=none ' \
+		'^TEST name=stress cores=2 result=ok ' '^DONE status=ok' || exit 1
+	pass "$(grep -o 'start_us=[0-9]*' "$log") apic=x2apic"
 }
 
 # panic_cpu=N: CPU N panics inside a job on all CPUs while the others spin
 # with interrupts off; the run must name it, stop all others (NMI) and fail
 # (run-qemu.sh exit 1), not hang.
 check_panic() {
-	local smp=$1 cpu=$2 log=${BUILD:-build}/tests/qemu/smp-panic.log
-	./run-qemu.sh --no-build --quiet --kernel --smp "$smp" --mem 256M --timeout 60 --log "$log" \
-		-- stress=0 panic_cpu="$cpu" >/dev/null 2>&1
-	local rc=$?
-	if [ "$rc" -ne 1 ] ||
-		! grep -q "^WARN msg=\"panic on cpu $cpu (apic id [0-9]*); stopped $((smp - 1)) of $((smp - 1)) other CPUs\"" "$log" ||
-		! grep -q "^ERROR msg=\"panic: panic_cpu=$cpu: deliberate panic on cpu $cpu " "$log" ||
-		! grep -q '^DONE status=fail reason="panic"' "$log"; then
-		echo "FAIL smp-panic (smp=$smp panic_cpu=$cpu, run-qemu.sh exit $rc)"
-		tail -n 20 "$log"
-		exit 1
-	fi
-	echo "ok   smp-panic (smp=$smp panic_cpu=$cpu): $(grep -o 'stopped [0-9]* of [0-9]* other CPUs' "$log")"
+	local smp=$1 cpu=$2
+	run panic 1 --kernel --smp "$smp" --mem 256M --timeout 60 -- stress=0 panic_cpu="$cpu" &&
+		expect "^WARN msg=\"panic on cpu $cpu \(apic id [0-9]*\); stopped $((smp - 1)) of $((smp - 1)) other CPUs\"" \
+			"^ERROR msg=\"panic: panic_cpu=$cpu: deliberate panic on cpu $cpu " \
+			'^DONE status=fail reason="panic"' || exit 1
+	pass "smp=$smp panic_cpu=$cpu: $(grep -o 'stopped [0-9]* of [0-9]* other CPUs' "$log")"
 }
 
 if [ "$suite" = soak ]; then
@@ -96,7 +82,7 @@ check uefi-4-5G 4 5G uefi
 check 2-nostress 2 128M kernel stress=0
 # Every TSC reference, forced, must agree with the PM timer's figure (the
 # first boot's); without ACPI: one CPU (no MADT) and the PIT.
-hz=$(grep -o '^ENV .*tsc_hz=[0-9]* tsc_source=pmtimer' "${BUILD:-build}/tests/qemu/smp-1-128M.log" |
+hz=$(grep -o '^ENV .*tsc_hz=[0-9]* tsc_source=pmtimer' "$LOGS/smp-1-128M.log" |
 	grep -o 'tsc_hz=[0-9]*' | cut -d= -f2)
 export SMP_TSC_HZ=$hz
 SMP_TSC_SOURCE=hpet check 2-hpet 2 256M kernel tsc_ref=hpet
@@ -106,7 +92,7 @@ unset SMP_TSC_HZ
 check_panic 4 3
 check_x2apic
 # The stress test's own checks must fire.
-check_fails inject-double 'ERROR msg="stress: frame 0x[0-9a-f]* allocated twice: core 0 got it while core 0 (seq 1) holds it"' \
+check_fails inject-double 'ERROR msg="stress: frame 0x[0-9a-f]* allocated twice: core 0 got it while core 0 \(seq 1\) holds it"' \
 	stress_inject=double
-check_fails inject-overwrite 'ERROR msg="stress: core [0-9]*: frame 0x[0-9a-f]* of a block held by core 0 (seq 1) was overwritten' \
+check_fails inject-overwrite 'ERROR msg="stress: core [0-9]*: frame 0x[0-9a-f]* of a block held by core 0 \(seq 1\) was overwritten' \
 	stress_inject=overwrite
