@@ -20,3 +20,14 @@ TEST_TARGETS += test-tools
 help::
 	@echo "  plots LOG=...  benchmark log(s) -> $(PLOTS_DIR)/results.csv and PNG figures"
 	@echo "  test-tools     log parser and plot script on recorded logs (tests/tools/)"
+
+# compile_commands.json for editors (git-ignored): every compile command of
+# `make all` and the test targets as make would run them (-B: all of them,
+# -n: nothing is built or run), read by tools/compdb.py.
+.PHONY: compile_commands.json
+compile_commands.json:
+	$(MAKE) --no-print-directory -Bnk all $(TEST_TARGETS) 2>/dev/null | $(PYTHON) tools/compdb.py >$@.tmp
+	mv -f $@.tmp $@
+
+help::
+	@echo "  compile_commands.json  compile commands of every build and test target, for editors (clangd)"
