@@ -150,7 +150,7 @@ static tree_change_t tree_frames(const llfree_t *self, size_t tree, uint32_t fra
 }
 
 /* Frames taken from a tree's count go back to that tree's global entry. */
-static void tree_give_back(const llfree_t *self, size_t tree, uint32_t frames)
+static LLFREE_HOT void tree_give_back(const llfree_t *self, size_t tree, uint32_t frames)
 {
 	tree_change_t change = tree_frames(self, tree, frames);
 	tree_t seen;
