@@ -201,26 +201,10 @@ void lower_split_huge(const llfree_t *self, size_t area)
 	llfree_persist(self->persistent, entry);
 }
 
-llfree_result_t lower_put_huge(const llfree_t *self, size_t first, size_t count)
+llfree_result_t lower_put_huge_raced(size_t area)
 {
-	/* Check all areas before changing any, so that bad input changes nothing. */
-	size_t huge = 0, free = 0;
-	for (size_t i = 0; i < count; i++) {
-		area_t a = area_load(lower_entry(self, first + i));
-		huge += area_huge(a);
-		free += !area_huge(a) && area_free(a) == LLFREE_AREA_FRAMES;
-	}
-	if (huge != count)
-		return free == count ? LLFREE_ERR_DOUBLE_FREE : LLFREE_ERR_WRONG_ORDER;
-	for (size_t i = 0; i < count; i++) {
-		area_t seen;
-		if (!area_update(lower_entry(self, first + i), area_from_huge, 0, &seen)) {
-			llfree_log("llfree: concurrent double free of area %llu\n", (unsigned long long)(first + i));
-			return LLFREE_ERR_DOUBLE_FREE;
-		}
-		llfree_persist(self->persistent, lower_entry(self, first + i));
-	}
-	return LLFREE_OK;
+	llfree_log("llfree: concurrent double free of area %llu\n", (unsigned long long)area);
+	return LLFREE_ERR_DOUBLE_FREE;
 }
 
 bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order)

@@ -97,8 +97,8 @@ static inline bitfield_t *lower_bitfield(const llfree_t *self, size_t area)
  * persistence, each CAS is written back before the next step.
  */
 
-/* Orders 9 .. LLFREE_MAX_ORDER of lower_put: whole areas (lower.c). */
-llfree_result_t lower_put_huge(const llfree_t *self, size_t first, size_t count);
+/* A huge free that found an area no longer huge after checking it (logs; cold). */
+llfree_result_t lower_put_huge_raced(size_t area);
 /* Undo of lower_areas_to_huge: areas first+count-1 down to first back from huge (lower.c). */
 void lower_areas_from_huge(const llfree_t *self, size_t first, size_t count);
 /* Fill a huge area's bitfield and clear its flag, so that its frames can be freed one by one. */
@@ -195,6 +195,29 @@ static LLFREE_HOT llfree_result_t lower_get(const llfree_t *self, size_t tree,
 			return LLFREE_OK;
 	}
 	return LLFREE_ERR_MEMORY;
+}
+
+/* Orders 9 .. LLFREE_MAX_ORDER of lower_put: whole areas back from huge. */
+static LLFREE_HOT llfree_result_t lower_put_huge(const llfree_t *self, size_t first,
+						 size_t count)
+{
+	/* Check all areas before changing any, so that bad input changes nothing. */
+	size_t huge = 0, free = 0;
+	for (size_t i = 0; i < count; i++) {
+		area_t a = area_load(lower_entry(self, first + i));
+		huge += area_huge(a);
+		free += !area_huge(a) && area_free(a) == LLFREE_AREA_FRAMES;
+	}
+	if (huge != count)
+		return free == count ? LLFREE_ERR_DOUBLE_FREE : LLFREE_ERR_WRONG_ORDER;
+	for (size_t i = 0; i < count; i++) {
+		_Atomic uint16_t *entry = lower_entry(self, first + i);
+		area_t seen;
+		if (!area_update(entry, area_from_huge, 0, &seen))
+			return lower_put_huge_raced(first + i);
+		llfree_persist(self->persistent, entry);
+	}
+	return LLFREE_OK;
 }
 
 /* Free 2^order frames from frame; bad input (double free, wrong order) changes nothing. */
