@@ -5,15 +5,9 @@
  * here. Shift-and-subtract: at most 128 steps, no division instruction on
  * 128-bit values, so these never call themselves.
  */
+#include "lib/int128.h"
+
 #include <stdint.h>
-
-typedef unsigned __int128 u128;
-typedef __int128 s128;
-
-u128 __udivti3(u128 n, u128 d);
-u128 __umodti3(u128 n, u128 d);
-s128 __divti3(s128 n, s128 d);
-s128 __modti3(s128 n, s128 d);
 
 static int clz128(u128 x)
 {

@@ -7,13 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 
-typedef unsigned __int128 u128;
-typedef __int128 s128;
-
-u128 __udivti3(u128 n, u128 d);
-u128 __umodti3(u128 n, u128 d);
-s128 __divti3(s128 n, s128 d);
-s128 __modti3(s128 n, s128 d);
+#include "lib/int128.h"
 
 static uint64_t state = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void)
