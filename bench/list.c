@@ -1,15 +1,16 @@
 /* The global spin-locked free list strawman (list.h). */
 #include "list.h"
 
-#include <stdatomic.h>
 #include <stdbool.h>
+
+#include "spinlock.h"
 
 #define LIST_END UINT64_MAX
 #define LIST_ALLOCATED (UINT64_MAX - 1)
 #define AREA_FRAMES 512
 
 struct list_alloc {
-	_Alignas(64) atomic_bool locked;
+	_Alignas(64) struct bench_spinlock lock;
 	_Alignas(64) uint64_t head;
 	uint64_t nfree;
 	uint64_t frames;
@@ -25,7 +26,7 @@ size_t list_metadata_size(uint64_t frames)
 struct list_alloc *list_init(void *buf, uint64_t frames, void (*relax)(void))
 {
 	struct list_alloc *l = buf;
-	atomic_init(&l->locked, false);
+	bench_spin_init(&l->lock);
 	for (uint64_t i = 0; i < frames; i++)
 		l->next[i] = i + 1 < frames ? i + 1 : LIST_END;
 	l->head = frames ? 0 : LIST_END;
@@ -35,22 +36,14 @@ struct list_alloc *list_init(void *buf, uint64_t frames, void (*relax)(void))
 	return l;
 }
 
-/* Test-and-test-and-set: waiters spin on a load, not on the bus-locking exchange. */
 static void lock(struct list_alloc *l)
 {
-	while (atomic_exchange_explicit(&l->locked, true, memory_order_acquire)) {
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
-			if (l->relax)
-				l->relax();
-			else
-				__builtin_ia32_pause();
-		}
-	}
+	bench_spin_lock_relax(&l->lock, l->relax);
 }
 
 static void unlock(struct list_alloc *l)
 {
-	atomic_store_explicit(&l->locked, false, memory_order_release);
+	bench_spin_unlock(&l->lock);
 }
 
 int list_get(struct list_alloc *l, unsigned order, uint64_t *frame)

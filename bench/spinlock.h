@@ -1,6 +1,7 @@
 /*
  * A test-and-test-and-set spinlock in portable C11 (stdatomic), for the
- * benchmark baselines; builds in the freestanding kernel and on the host.
+ * benchmark baselines (buddy, list) and the kernel's own lock
+ * (kernel/lib/spinlock.h); builds in the freestanding kernel and on the host.
  *
  * Waiters spin on a plain load (the line stays shared in their caches) and
  * try the exchange only when the lock looks free, so a release costs one
@@ -38,13 +39,23 @@ static inline bool bench_spin_trylock(struct bench_spinlock *l)
 	       !atomic_exchange_explicit(&l->locked, true, memory_order_acquire);
 }
 
-static inline void bench_spin_lock(struct bench_spinlock *l)
+/* relax() runs while another holder has the lock; NULL: the pause hint. */
+static inline void bench_spin_lock_relax(struct bench_spinlock *l, void (*relax)(void))
 {
 	/* Optimistic first exchange: the uncontended case is one atomic op. */
 	while (atomic_exchange_explicit(&l->locked, true, memory_order_acquire)) {
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			bench_cpu_relax();
+		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
+			if (relax)
+				relax();
+			else
+				bench_cpu_relax();
+		}
 	}
+}
+
+static inline void bench_spin_lock(struct bench_spinlock *l)
+{
+	bench_spin_lock_relax(l, NULL);
 }
 
 static inline void bench_spin_unlock(struct bench_spinlock *l)
