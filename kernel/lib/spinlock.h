@@ -7,33 +7,31 @@
 #ifndef KERNEL_LIB_SPINLOCK_H
 #define KERNEL_LIB_SPINLOCK_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
-#include <stdint.h>
 
+/* The portable test-and-test-and-set lock of the benchmarks, by path (one implementation). */
+#include "../../bench/spinlock.h"
 #include "arch/cpu.h"
 
 struct spinlock {
-	atomic_uint locked;
+	struct bench_spinlock lock;
 };
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT { { false } }
 
 static inline bool spin_trylock(struct spinlock *l)
 {
-	return atomic_exchange_explicit(&l->locked, 1, memory_order_acquire) == 0;
+	return bench_spin_trylock(&l->lock);
 }
 
 static inline void spin_lock(struct spinlock *l)
 {
-	while (!spin_trylock(l))
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			cpu_pause();
+	bench_spin_lock(&l->lock);
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	atomic_store_explicit(&l->locked, 0, memory_order_release);
+	bench_spin_unlock(&l->lock);
 }
 
 /* Returns whether interrupts were on, for spin_unlock_irqrestore(). */
