@@ -3,7 +3,9 @@
  * takes the area counter before it sets bits; free clears bits before it
  * gives the counter back; undo runs in reverse. With persistence, each
  * CAS is written back before the next step, so that a crash leaves at most
- * counters that a recount from the bitfields repairs.
+ * counters that a recount from the bitfields repairs. The get and put paths
+ * are inline in lower.h; here are layout, init, recovery, get-at, the huge
+ * split and undo, and validation.
  */
 #include "lower.h"
 
