@@ -130,10 +130,23 @@ static bool find_range(const struct acpi *acpi)
 	return true;
 }
 
+/* Every byte of [base, end) lies in some range of the map, of any type. */
+static bool in_memory_map(const struct memmap *map, uint64_t base, uint64_t end)
+{
+	uint64_t at = base;
+	for (size_t i = 0; i < map->count && at < end; i++) {
+		const struct memmap_range *r = &map->ranges[i];
+		if (r->start <= at && at < r->end)
+			at = r->end;
+	}
+	return at >= end;
+}
+
 /*
  * An NFIT range must not be RAM the volatile allocator owns; a command-line
- * range is RAM the memory map kept out (KERNEL type), or not RAM at all,
- * and never the first MiB or the kernel image (KERNEL type too).
+ * range is RAM the memory map kept out (KERNEL type), or a range the firmware
+ * reports otherwise (reserved persistent memory), never a hole where writes go
+ * nowhere, and never the first MiB or the kernel image (KERNEL type too).
  */
 static bool range_ok(const struct memmap *map)
 {
@@ -158,6 +171,11 @@ static bool range_ok(const struct memmap *map)
 				(unsigned long long)r->start, (unsigned long long)r->end);
 			return false;
 		}
+	}
+	if (!strcmp(info.source, "cmdline") && !in_memory_map(map, info.base, end)) {
+		kprintf("ERROR msg=\"pmem: range 0x%llx-0x%llx is not all in the firmware memory map: no memory there\"\n",
+			(unsigned long long)info.base, (unsigned long long)end);
+		return false;
 	}
 	return true;
 }

@@ -288,13 +288,17 @@ check_usage() {
 }
 
 # A command-line range over the kernel image is refused before anything is written;
-# so is one from 0 over all RAM (it stopped the boot at the memory map: "no usable RAM").
+# so is one from 0 over all RAM (it stopped the boot at the memory map: "no usable RAM"),
+# and one beyond RAM (it failed later with "counters disagree with the bitfields").
 check_bad_range() {
 	start_check bad_range
 	qemu_boot bad-range 1 --kernel -- stress=0 pmem=overwrite pmem_size=16M pmem_at=2M &&
 		expect '^ERROR msg="pmem: range 0x200000-0x1200000 overlaps the first MiB or the kernel image' || return
 	qemu_boot bad-range-all-ram 1 --kernel --mem 256M -- stress=0 pmem=overwrite pmem_size=1G &&
 		expect '^ERROR msg="pmem: range 0x0-0x40000000 overlaps the first MiB or the kernel image' \
+			'^DONE status=fail reason="persistent memory"$' || return
+	qemu_boot bad-range-no-ram 1 --kernel --mem 256M -- stress=0 pmem=overwrite pmem_size=64M pmem_at=1G &&
+		expect '^ERROR msg="pmem: range 0x40000000-0x44000000 is not all in the firmware memory map: no memory there"$' \
 			'^DONE status=fail reason="persistent memory"$' && pass
 }
 
