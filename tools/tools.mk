@@ -19,7 +19,7 @@ TEST_TARGETS += test-tools
 
 help::
 	@echo "  plots LOG=...  benchmark log(s) -> $(PLOTS_DIR)/results.csv and PNG figures"
-	@echo "  test-tools     log parser and plot script on recorded logs (tests/tools/)"
+	@echo "  test-tools     log parser and plot script on recorded logs, compile_commands.json maker (tests/tools/)"
 
 # compile_commands.json for editors (git-ignored): every compile command of
 # `make all` and the test targets as make would run them (-B: all of them,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Tests of tools/logparse.py and tools/plot.py on recorded logs.
+"""Tests of tools/logparse.py and tools/plot.py on recorded logs, and of tools/compdb.py.
 
   qemu-crafted.log  a made-up QEMU serial log: OVMF escape codes, \\r\\r\\n,
                     two boots, PROGRESS/ERROR lines, a RESULT cut by another
@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LOGPARSE = os.path.join(ROOT, "tools", "logparse.py")
 PLOT = os.path.join(ROOT, "tools", "plot.py")
+COMPDB = os.path.join(ROOT, "tools", "compdb.py")
 CRAFTED = os.path.join(HERE, "qemu-crafted.log")
 HOST = os.path.join(HERE, "host.log")
 HOST16 = os.path.join(HERE, "host-16cores.log")
@@ -204,6 +205,35 @@ class Plot(unittest.TestCase):
         p = run([PLOT, bad, "-o", self.tmp.name])
         self.assertEqual(p.returncode, 2)
         self.assertIn("not a logparse CSV", p.stderr)
+
+
+class CompDb(unittest.TestCase):
+    """tools/compdb.py: `make -n` output -> compile_commands.json entries."""
+
+    MAKE_N = (
+        "mkdir -p build/host/bench\n"
+        "gcc -std=c11 -O2 -Ikernel -MMD -MP -c bench/fmt.c -o build/host/bench/fmt.o\n"
+        "clang --target=x86_64-elf -std=gnu11 -DKERNEL_VERSION='\"abc\"' -Ikernel \\\n"
+        "  -c kernel/main.c -o build/clang/kernel/kernel/main.o\n"
+        "nasm -f elf64 boot/entry.asm -o build/kernel/boot/entry.o\n"
+        "gcc -pthread build/host/bench/fmt.o -o build/llfree-bench\n"
+        "/usr/bin/python3 tools/logparse.py x.log -o x.csv\n")
+
+    def test_compile_lines_only(self):
+        import json
+        out = run([COMPDB], stdin=self.MAKE_N, env=None)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        entries = json.loads(out.stdout)
+        self.assertEqual([e["file"] for e in entries], ["bench/fmt.c", "kernel/main.c"])
+        self.assertEqual(entries[0]["output"], "build/host/bench/fmt.o")
+        self.assertEqual(entries[1]["arguments"][:2], ["clang", "--target=x86_64-elf"])
+        self.assertIn('-DKERNEL_VERSION="abc"', entries[1]["arguments"])
+        self.assertEqual(entries[0]["directory"], os.getcwd())
+
+    def test_no_compile_line_fails(self):
+        out = run([COMPDB], stdin="nasm -f elf64 boot/entry.asm -o x.o\n", env=None)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no compile commands", out.stderr)
 
 
 if __name__ == "__main__":
