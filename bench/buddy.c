@@ -19,103 +19,15 @@
  * zone needs is only "is it a free zone block", which does not change
  * outside the lock. List links of zone blocks are written under the lock,
  * those of cached blocks only by the owning core.
+ *
+ * The data layout is in buddy_layout.h, the invariant check in buddy_validate.c.
  */
 #include "buddy.h"
 
-#include <stdatomic.h>
-
-#include "spinlock.h"
-
-#define NIL UINT32_MAX
-#define CACHE_LINE 64
-/* Per-core caches: class 0 holds order 0, class 1 order BUDDY_HUGE_ORDER. */
-#define CACHE_CLASSES 2
-
-enum frame_state {
-	FRAME_INNER = 0,     /* not the head of a block (or the frame is part of a larger one) */
-	FRAME_ALLOCATED = 1, /* head of an allocated block */
-	FRAME_ZONE = 2,      /* head of a free block on a zone list */
-	FRAME_CACHED = 3,    /* head of a free block in a per-core cache */
-};
-
-/* State byte: order in bits 0..3, state in bits 4..5. */
-#define INFO_ORDER_MASK 0x0fu
-#define INFO_STATE_SHIFT 4
-
-_Static_assert(BUDDY_MAX_ORDER <= INFO_ORDER_MASK, "order must fit the state byte");
-
-/* Per-frame metadata, the counterpart of Linux's struct page (16 bytes). */
-struct buddy_frame {
-	uint32_t next, prev;  /* list links: frame indices, NIL at the ends */
-	_Atomic uint8_t info; /* state and order (head frames only) */
-	uint8_t mark;         /* scratch for buddy_validate (quiescent only) */
-	uint8_t reserved[6];
-};
-_Static_assert(sizeof(struct buddy_frame) == 16, "per-frame metadata is 16 bytes");
-
-struct frame_list {
-	uint32_t head, tail;
-};
-
-struct buddy_cache {
-	struct frame_list list;
-	_Atomic uint32_t count; /* blocks; written only by the owner, read by counters */
-	uint32_t batch, high;   /* batch 0: cache off */
-};
-
-/* One core's caches, on its own cache line. */
-struct buddy_core {
-	_Alignas(CACHE_LINE) struct buddy_cache cache[CACHE_CLASSES];
-};
-_Static_assert(sizeof(struct buddy_core) == CACHE_LINE, "one cache line per core");
-
-struct buddy_zone {
-	struct frame_list free[BUDDY_MAX_ORDER + 1];
-	uint64_t nr_free[BUDDY_MAX_ORDER + 1]; /* blocks per order */
-	uint64_t free_frames;
-};
-
-struct buddy {
-	/* Read-mostly line. */
-	_Alignas(CACHE_LINE) struct buddy_frame *frame;
-	struct buddy_core *core;
-	uint32_t frames, cores;
-	const char *error; /* why the last buddy_validate failed */
-	/* Waiters spin on the lock's own line, not on the lists the holder writes. */
-	_Alignas(CACHE_LINE) struct bench_spinlock lock;
-	_Alignas(CACHE_LINE) struct buddy_zone zone;
-};
+#include "buddy_layout.h"
 
 static const uint32_t default_batch[CACHE_CLASSES] = {63, 2};
 static const uint32_t default_high[CACHE_CLASSES] = {6 * 63, 4};
-static const unsigned class_order[CACHE_CLASSES] = {0, BUDDY_HUGE_ORDER};
-
-/* --- per-frame state ------------------------------------------------------ */
-
-static inline uint8_t make_info(enum frame_state state, unsigned order)
-{
-	return (uint8_t)((unsigned)state << INFO_STATE_SHIFT | order);
-}
-
-static inline enum frame_state info_state(uint8_t info)
-{
-	return (enum frame_state)(info >> INFO_STATE_SHIFT);
-}
-
-static inline unsigned info_order(uint8_t info)
-{
-	return info & INFO_ORDER_MASK;
-}
-
-static inline uint8_t get_info(const buddy_t *b, uint32_t f)
-{
-	return atomic_load_explicit(&b->frame[f].info, memory_order_relaxed);
-}
-
-static inline void set_info(buddy_t *b, uint32_t f, enum frame_state state, unsigned order)
-{
-	atomic_store_explicit(&b->frame[f].info, make_info(state, order), memory_order_relaxed);
-}
 
 /* --- lists ---------------------------------------------------------------- */
 
@@ -238,11 +150,6 @@ static inline struct buddy_cache *cache_of(buddy_t *b, size_t core, unsigned ord
 	else
 		return NULL;
 	return c->batch ? c : NULL;
-}
-
-static inline uint32_t cache_count(struct buddy_cache *c)
-{
-	return atomic_load_explicit(&c->count, memory_order_relaxed);
 }
 
 static inline void cache_set_count(struct buddy_cache *c, uint32_t count)
@@ -552,116 +459,6 @@ uint32_t buddy_cache_count(buddy_t *b, size_t core, unsigned order)
 	if (core >= b->cores || (order != 0 && order != BUDDY_HUGE_ORDER))
 		return 0;
 	return cache_count(&b->core[core].cache[order == 0 ? 0 : 1]);
-}
-
-/* --- validation (quiescent) ------------------------------------------------ */
-
-static bool fail(buddy_t *b, const char *why)
-{
-	b->error = why;
-	return false;
-}
-
-/* Blocks must tile the frames: every frame is the head of exactly one
- * aligned block or inside one. Counts the free blocks per state and order. */
-static bool validate_tiling(buddy_t *b, uint64_t zone_blocks[], uint64_t cached_blocks[])
-{
-	uint32_t f = 0;
-	while (f < b->frames) {
-		uint8_t info = get_info(b, f);
-		unsigned order = info_order(info);
-		uint32_t size = 1u << order;
-		b->frame[f].mark = 0;
-		if (info_state(info) == FRAME_INNER)
-			return fail(b, "frame outside every block");
-		if (order > BUDDY_MAX_ORDER)
-			return fail(b, "block order out of range");
-		if ((f & (size - 1)) != 0)
-			return fail(b, "block not aligned to its order");
-		if (size > b->frames - f)
-			return fail(b, "block past the last frame");
-		for (uint32_t g = f + 1; g < f + size; g++)
-			if (get_info(b, g) != make_info(FRAME_INNER, 0))
-				return fail(b, "blocks overlap");
-		if (info_state(info) == FRAME_ZONE) {
-			uint32_t buddy = f ^ size;
-			if (order < BUDDY_MAX_ORDER && buddy < b->frames &&
-			    get_info(b, buddy) == make_info(FRAME_ZONE, order))
-				return fail(b, "free buddies not merged");
-			zone_blocks[order]++;
-		} else if (info_state(info) == FRAME_CACHED) {
-			if (order != 0 && order != BUDDY_HUGE_ORDER)
-				return fail(b, "cached block of an uncached order");
-			cached_blocks[order == 0 ? 0 : 1]++;
-		}
-		f += size;
-	}
-	return true;
-}
-
-/* Walk one list: links both ways, each member a head in `info`, on no other
- * list. Returns its length in *len. */
-static bool validate_list(buddy_t *b, const struct frame_list *l, uint8_t info, uint64_t *len)
-{
-	uint32_t prev = NIL;
-	*len = 0;
-	for (uint32_t f = l->head; f != NIL; f = b->frame[f].next) {
-		if (f >= b->frames)
-			return fail(b, "list link out of range");
-		if (b->frame[f].prev != prev)
-			return fail(b, "list prev link broken");
-		if (get_info(b, f) != info)
-			return fail(b, "list member has the wrong state or order");
-		if (b->frame[f].mark)
-			return fail(b, "frame on two lists or a list cycle");
-		b->frame[f].mark = 1;
-		prev = f;
-		(*len)++;
-	}
-	if (l->tail != prev)
-		return fail(b, "list tail wrong");
-	return true;
-}
-
-bool buddy_validate(buddy_t *b)
-{
-	uint64_t zone_blocks[BUDDY_MAX_ORDER + 1] = {0}, cached_blocks[CACHE_CLASSES] = {0};
-	b->error = NULL;
-	if (!validate_tiling(b, zone_blocks, cached_blocks))
-		return false;
-
-	uint64_t zone_frames = 0, len;
-	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
-		if (!validate_list(b, &b->zone.free[k], make_info(FRAME_ZONE, k), &len))
-			return false;
-		if (len != zone_blocks[k] || len != b->zone.nr_free[k])
-			return fail(b, "zone list length differs from its counter");
-		zone_frames += len << k;
-	}
-	if (zone_frames != b->zone.free_frames)
-		return fail(b, "zone free frame counter wrong");
-
-	for (unsigned cls = 0; cls < CACHE_CLASSES; cls++) {
-		uint64_t cached = 0;
-		for (uint32_t i = 0; i < b->cores; i++) {
-			struct buddy_cache *c = &b->core[i].cache[cls];
-			if (!validate_list(b, &c->list, make_info(FRAME_CACHED, class_order[cls]), &len))
-				return false;
-			if (len != cache_count(c))
-				return fail(b, "cache length differs from its counter");
-			if (c->batch > c->high || (c->batch == 0 && len != 0))
-				return fail(b, "cache parameters wrong");
-			cached += len;
-		}
-		if (cached != cached_blocks[cls])
-			return fail(b, "cached frame missing from every cache");
-	}
-	return true;
-}
-
-const char *buddy_validate_error(buddy_t *b)
-{
-	return b->error ? b->error : "ok";
 }
 
 const char *buddy_strerror(buddy_result_t res)
