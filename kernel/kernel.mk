@@ -4,9 +4,9 @@
 #   make iso        $(BUILD)/llfree-kernel.iso: hybrid BIOS+UEFI GRUB image
 #
 # Every kernel/**/*.c and boot/*.asm is compiled by wildcard: add files, not
-# rules. LLFree ($(LLFREE_SRCS)) and the portable benchmarks
-# ($(BENCH_KERNEL_SRCS)) are linked in once the kernel's platform header
-# kernel/mm/llfree_platform.h exists. Objects: $(BUILD)/kernel/<source path>.o
+# rules. LLFree ($(LLFREE_SRCS), over kernel/mm/llfree_platform.h) and the
+# portable benchmarks ($(BENCH_KERNEL_SRCS)) are compiled with the same flags
+# and linked in. Objects: $(BUILD)/kernel/<source path>.o
 #
 # No cross toolchain is needed: the host gcc (or clang --target=x86_64-elf)
 # emits x86-64 ELF objects, and with -ffreestanding -nostdlib and our own
@@ -26,11 +26,10 @@ KERNEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unkn
 KERNEL_ELF := $(BUILD)/kernel.elf
 KERNEL_ISO := $(BUILD)/llfree-kernel.iso
 
-KERNEL_WITH_LLFREE := $(if $(wildcard kernel/mm/llfree_platform.h),yes)
 KERNEL_C_SRCS := $(sort $(shell find kernel -name '*.c'))
 KERNEL_ASM_SRCS := $(sort $(wildcard boot/*.asm))
 # llfree/llfree.mk is read after this fragment: expand these lazily ($$ below).
-KERNEL_SRCS = $(KERNEL_C_SRCS) $(if $(KERNEL_WITH_LLFREE),$(LLFREE_SRCS) $(BENCH_KERNEL_SRCS))
+KERNEL_SRCS = $(KERNEL_C_SRCS) $(LLFREE_SRCS) $(BENCH_KERNEL_SRCS)
 KERNEL_OBJS = $(patsubst %.c,$(BUILD)/kernel/%.o,$(KERNEL_SRCS)) \
 	$(patsubst %.asm,$(BUILD)/kernel/%.o,$(KERNEL_ASM_SRCS))
 
