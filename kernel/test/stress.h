@@ -16,7 +16,9 @@
  *
  * Options (kernel command line): stress=1|0, stress_rounds=N,
  * stress_seconds=N (overrides rounds), stress_orders=A-B,
- * stress_kinds=immovable,movable,huge, stress_mem=PERCENT, stress_seed=N.
+ * stress_kinds=immovable,movable,huge, stress_mem=PERCENT (0..100),
+ * stress_seed=N, stress_inject=double|overwrite (self-test of the checks:
+ * the run must fail).
  */
 #ifndef KERNEL_TEST_STRESS_H
 #define KERNEL_TEST_STRESS_H
