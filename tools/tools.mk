@@ -23,11 +23,12 @@ help::
 
 # compile_commands.json for editors (git-ignored): every compile command of
 # `make all` and the test targets as make would run them (-B: all of them,
-# -n: nothing is built or run), read by tools/compdb.py.
+# -n: nothing is built or run), read by tools/compdb.py. One line: a line
+# naming $(MAKE) runs even under make -n, and must not leave a .tmp behind.
 .PHONY: compile_commands.json
 compile_commands.json:
-	$(MAKE) --no-print-directory -Bnk all $(TEST_TARGETS) 2>/dev/null | $(PYTHON) tools/compdb.py >$@.tmp
-	mv -f $@.tmp $@
+	$(MAKE) --no-print-directory -Bnk all $(TEST_TARGETS) 2>/dev/null | $(PYTHON) tools/compdb.py >$@.tmp && \
+		mv -f $@.tmp $@
 
 help::
 	@echo "  compile_commands.json  compile commands of every build and test target, for editors (clangd)"
