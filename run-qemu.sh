@@ -85,7 +85,8 @@ exit codes:
   $EXIT_KERNEL_FAIL    the kernel failed: DONE status=fail, or no DONE line at all
        (a triple fault exits QEMU with status 0)
   $EXIT_TIMEOUT    timeout: QEMU still running after --timeout seconds
-  $EXIT_QEMU_ERROR    QEMU (or the build, or missing packages) failed
+  $EXIT_QEMU_ERROR    QEMU (or the build, or missing packages) failed, or something
+       else killed QEMU before the timeout (the host's OOM killer?)
   $EXIT_KILLED    killed as asked by --kill-after (QEMU still ran then)
   $EXIT_USAGE   bad usage
 USAGE
@@ -289,6 +290,12 @@ verdict() {
 	if [[ -n $kill_after ]] && ((rc == 137)); then
 		echo "run-qemu.sh: KILLED after ${kill_after}s as asked (--kill-after; log: $log)" >&2
 		return $EXIT_KILLED
+	fi
+	# 137 is also what a SIGKILL from elsewhere gives (the host's OOM killer):
+	# only a kill after the timeout is ours.
+	if ((rc == 137)) && awk -v e="$elapsed" -v t="$timeout_s" 'BEGIN { exit !(e < t) }'; then
+		echo "run-qemu.sh: QEMU was killed (SIGKILL) after ${elapsed}s, before the ${timeout_s}s timeout: out of memory on the host? (log: $log)" >&2
+		return $EXIT_QEMU_ERROR
 	fi
 	if ((rc == 124 || rc == 137)); then
 		echo "run-qemu.sh: TIMEOUT after ${timeout_s}s (log: $log)" >&2

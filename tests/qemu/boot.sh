@@ -185,6 +185,32 @@ check_qemu_error() {
 	run qemu_error 3 --kernel --cpu no-such-cpu-model && pass
 }
 
+# QEMU SIGKILLed by someone else (the host's OOM killer, say) before the
+# timeout: a QEMU error (3), not a timeout (2) as it was once reported.
+check_killed_elsewhere() {
+	start_check killed_elsewhere
+	log=$LOGS/${LOG_PREFIX}killed_elsewhere.log
+	mkdir -p "$LOGS"
+	rm -f "$log"
+	./run-qemu.sh --quiet --no-build "${RUN_ARGS[@]}" --log "$log" --kernel --timeout 120 -- stress_seconds=60 \
+		2>"$log.stderr" &
+	local pid=$! i rc
+	for ((i = 0; i < 150; i++)); do
+		grep -q '^PROGRESS' "$log" 2>/dev/null && break
+		sleep 0.2
+	done
+	if ! pkill -KILL -f -- "path=$log"; then
+		wait "$pid"
+		fail "no QEMU process of $log to kill"
+		return
+	fi
+	wait "$pid"
+	rc=$?
+	((rc == 3)) || { fail "run-qemu.sh exited $rc after an outside SIGKILL of QEMU, expected 3"; return; }
+	grep -q 'QEMU was killed (SIGKILL)' "$log.stderr" || { fail "stderr does not say QEMU was killed"; return; }
+	pass
+}
+
 check_usage() {
 	start_check usage
 	log=""
@@ -200,6 +226,6 @@ check_usage() {
 }
 
 ALL=(usage pvh_512m pvh_5g_2m pvh_5g_1g bad_option bad_value bad_percent help pagefault bios_smp1
-	bios_smp4_args uefi no_long_mode grub_load_error timeout qemu_error clang no_exit_device_reboot no_exit_device_halt no_uart)
+	bios_smp4_args uefi no_long_mode grub_load_error timeout qemu_error killed_elsewhere clang no_exit_device_reboot no_exit_device_halt no_uart)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu boot tests"
