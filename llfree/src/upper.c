@@ -10,6 +10,18 @@
 #include "lower.h"
 #include "persist.h"
 
+/*
+ * Test builds only (-DLLFREE_TEST_TRANSIT, never the kernel): a hook the
+ * stress test defines, called where a count is in neither the tree entry nor
+ * a reservation, to stretch that window as a descheduled vCPU does.
+ */
+#ifdef LLFREE_TEST_TRANSIT
+void llfree_test_transit(int where);
+#define COUNT_IN_TRANSIT(where) llfree_test_transit(where)
+#else
+#define COUNT_IN_TRANSIT(where) ((void)0)
+#endif
+
 /* Reservation attempts of one get before it falls back to drain and steal. */
 #define RESERVE_TRIES 4
 /* Rounds of reserve, drain and steal before a get reports LLFREE_ERR_MEMORY. */
@@ -164,6 +176,7 @@ static void unreserve(const llfree_t *self, reservation_t old)
 {
 	if (!res_present(old))
 		return;
+	COUNT_IN_TRANSIT(1);
 	size_t tree = res_tree(old);
 	tree_change_t change = tree_frames(self, tree, res_free(old));
 	tree_t seen;
@@ -231,6 +244,7 @@ static bool reserve_in_pass(const llfree_t *self, struct llfree_reservation *res
 		if (!tree_matches(tree_load(&self->tree_entries[tree]), &change))
 			continue;
 		if (tree_update(&self->tree_entries[tree], tree_reserve, &change, &seen)) {
+			COUNT_IN_TRANSIT(2);
 			swap_reservation(self, res, tree, tree_free(seen));
 			return true;
 		}
@@ -264,6 +278,7 @@ static bool sync_reservation(const llfree_t *self, struct llfree_reservation *re
 	tree_t seen;
 	if (!tree_update(&self->tree_entries[tree], tree_take, &none, &seen))
 		return false;
+	COUNT_IN_TRANSIT(3);
 	res_change_t add = { .frames = tree_free(seen), .tree = tree };
 	reservation_t ignored;
 	if (!res_update(res, res_inc, &add, &ignored))

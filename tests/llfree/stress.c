@@ -14,6 +14,16 @@
  *   LLFREE_STRESS_SCALE=20      percent of the default rounds (sanitizer builds)
  *   LLFREE_STRESS_MS=2500       time bound per case in milliseconds
  *   LLFREE_STRESS_INJECT=double|overwrite   self-test: the run must fail
+ *   LLFREE_STRESS_TRANSIT=1|2|3 with -DLLFREE_TEST_TRANSIT (library and this
+ *                               file): yield only in that transit window
+ *                               (llfree/src/upper.c COUNT_IN_TRANSIT), 0 = all
+ *
+ * one_tree_frag runs only by name while issue 3 is open. To see it fail:
+ *   D=build/transit; mkdir -p $D; for f in llfree/src/[a-z]*.c tests/llfree/stress.c \
+ *     tests/llfree/common_stress.c; do gcc -std=c11 -O2 -pthread -D_GNU_SOURCE \
+ *     -DLLFREE_TEST_TRANSIT -Illfree/include -Illfree/platform/host -c $f \
+ *     -o $D/$(basename $f .c).o; done; gcc -pthread $D/[a-z]*.o -o $D/stress
+ *   $D/stress one_tree_frag
  *
  * A seed fixes every thread's sequence of operations, not the interleaving.
  */
@@ -412,18 +422,23 @@ static bool pool_take_and_free(worker_t *w)
 /* ---- bodies --------------------------------------------------------------- */
 
 /* Order-0 gets until the allocator says MEMORY a few times in a row. */
-static void body_until_empty(worker_t *w)
+static void get_until_empty(worker_t *w, llfree_kind_t kind)
 {
 	unsigned misses = 0;
 	while (misses < MEMORY_RETRIES) {
 		stress_block_t blk;
-		if (worker_get(w, 0, LLFREE_KIND_IMMOVABLE, false, &blk) == LLFREE_OK) {
+		if (worker_get(w, 0, kind, false, &blk) == LLFREE_OK) {
 			misses = 0;
 		} else {
 			misses++;
 			sched_yield();
 		}
 	}
+}
+
+static void body_until_empty(worker_t *w)
+{
+	get_until_empty(w, LLFREE_KIND_IMMOVABLE);
 }
 
 /* Huge gets (order 9, sometimes 10) until MEMORY for both. */
@@ -754,6 +769,108 @@ static void body_split_race(worker_t *w)
 	}
 }
 
+/* ---- frag in one shared tree (bench/frag.c, shared/design/benchmarks.md) --- */
+
+#define FRAG_PERCENT 10
+
+static uint64_t frag_free_before; /* free frames when the rounds start (quiescent) */
+
+/*
+ * A get in a frag round must succeed. Each thread frees its share before
+ * it gets as many, so no thread ever holds more than when the rounds
+ * started: frag_free_before frames are free at every moment. A get may fail
+ * only if they are all held in flight by the other threads, and a thread
+ * has one get or put in flight at a time, of one frame: at most threads - 1
+ * frames. The case makes sure frag_free_before is far above that.
+ */
+static void frag_get(worker_t *w, uint64_t round)
+{
+	ctx_t *ctx = w->ctx;
+	stress_block_t blk;
+	llfree_result_t res = stress_get(&ctx->alloc, &ctx->own, w->id, w->core, 0,
+					 LLFREE_KIND_MOVABLE, &w->rng, &blk);
+	w->ops++;
+	if (res != LLFREE_OK)
+		stress_fail("thread %u core %zu: frag round %" PRIu64 ": get: %s with %" PRIu64
+			    " frames free when the rounds started (at most %u in flight elsewhere), %"
+			    PRIu64 " free now",
+			    w->id, w->core, round, llfree_strerror(res), frag_free_before,
+			    ctx->threads - 1, llfree_free_frames(&ctx->alloc.llfree));
+	stress_held_push(&w->held, blk);
+}
+
+/*
+ * All threads on one CPU: a thread is then descheduled for a whole time
+ * slice at any point of a get or put, as a QEMU vCPU is, while the others
+ * run through their bounded retries.
+ */
+static void pin_to_cpu0(void)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	STRESS_CHECK(pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0,
+		     "pthread_setaffinity_np failed");
+}
+
+/* The benchmark's kind for order 0 (bench/alloc.c), not the trees' default kind. */
+static void body_frag_fill(worker_t *w)
+{
+	get_until_empty(w, LLFREE_KIND_MOVABLE);
+}
+
+static void body_frag_free_half(worker_t *w)
+{
+	for (size_t half = w->held.len / 2; half > 0; half--)
+		worker_put_random(w);
+}
+
+/* Rounds of free 10 % at random / get as many, no barrier between rounds (none is needed). */
+static void body_frag_rounds(worker_t *w)
+{
+	ctx_t *ctx = w->ctx;
+	pin_to_cpu0();
+	for (uint64_t round = 1; round <= ctx->rounds && !time_up(w); round++) {
+		size_t k = w->held.len * FRAG_PERCENT / 100;
+		for (size_t i = 0; i < k; i++)
+			worker_put_random(w);
+		for (size_t i = 0; i < k; i++)
+			frag_get(w, round);
+	}
+}
+
+/*
+ * The frag benchmark with fewer frames than one tree, shared by every core
+ * (QEMU --smp 2 --mem 16M: 2431 frames). Every core but one finds the tree
+ * reserved and lives on stealing, draining and re-reserving: a count that
+ * is in neither the tree entry nor a reservation while a core moves it
+ * made gets fail with half the frames free.
+ */
+static void run_frag(uint64_t seed, unsigned threads, uint64_t frames, uint64_t ms)
+{
+	ctx_t ctx;
+	ctx_setup(&ctx, seed, threads, frames, 1000000);
+	ctx.deadline = stress_now_ms() + ms;
+	ctx_run(&ctx, body_frag_fill);
+	STRESS_CHECK(ctx_held_frames(&ctx) == frames,
+		     "frag fill: threads got %" PRIu64 " frames of %" PRIu64 " before MEMORY",
+		     ctx_held_frames(&ctx), frames);
+	ctx_run(&ctx, body_frag_free_half);
+	ctx_check_counts(&ctx, "frag: half freed");
+	frag_free_before = llfree_free_frames(&ctx.alloc.llfree);
+	STRESS_CHECK(frag_free_before >= 16ull * threads, "frag: only %" PRIu64 " frames free",
+		     frag_free_before);
+	ctx_run(&ctx, body_frag_rounds);
+	ctx_finish(&ctx);
+}
+
+static void case_one_tree_frag(uint64_t seed)
+{
+	uint64_t frames = 4 * LLFREE_AREA_FRAMES + 383; /* 2431: the QEMU run's count */
+	run_frag(seed, 2, frames, case_ms / 2);
+	run_frag(seed + 1, 4, frames, case_ms / 2);
+}
+
 /* ---- cases ---------------------------------------------------------------- */
 
 /* Odd sizes: a partial tree and a partial area at the end (design 5.10). */
@@ -946,21 +1063,28 @@ static void case_split_race(uint64_t seed)
 static const struct stress_case {
 	const char *name;
 	void (*run)(uint64_t seed);
+	bool by_name_only; /* a known open bug: not run by default (make test stays green) */
 } cases[] = {
-	{"until_empty", case_until_empty},
-	{"mix", case_mix},
-	{"orders", case_orders},
-	{"huge", case_huge},
-	{"producer_consumer", case_producer_consumer},
-	{"cross_free", case_cross_free},
-	{"persistent", case_persistent},
-	{"small_memory", case_small_memory},
-	{"one_tree", case_one_tree},
-	{"drain", case_drain},
-	{"all_kinds", case_all_kinds},
-	{"get_at_race", case_get_at_race},
-	{"double_free_race", case_double_free_race},
-	{"split_race", case_split_race},
+	{"until_empty", case_until_empty, false},
+	{"mix", case_mix, false},
+	{"orders", case_orders, false},
+	{"huge", case_huge, false},
+	{"producer_consumer", case_producer_consumer, false},
+	{"cross_free", case_cross_free, false},
+	{"persistent", case_persistent, false},
+	{"small_memory", case_small_memory, false},
+	{"one_tree", case_one_tree, false},
+	{"drain", case_drain, false},
+	{"all_kinds", case_all_kinds, false},
+	{"get_at_race", case_get_at_race, false},
+	{"double_free_race", case_double_free_race, false},
+	{"split_race", case_split_race, false},
+	/*
+	 * Open bug (issue 3): a count in transit between a tree entry and a
+	 * reservation makes a get fail with half the frames free. Fails at
+	 * once in the -DLLFREE_TEST_TRANSIT build (see llfree_test_transit).
+	 */
+	{"one_tree_frag", case_one_tree_frag, true},
 };
 
 static uint64_t name_hash(const char *s)
@@ -984,7 +1108,7 @@ int main(int argc, char **argv)
 		inject = INJECT_OVERWRITE;
 	unsigned ran = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool wanted = argc <= 1;
+		bool wanted = argc <= 1 && !cases[i].by_name_only;
 		for (int a = 1; a < argc; a++)
 			wanted |= strcmp(argv[a], cases[i].name) == 0;
 		if (!wanted)
@@ -1013,3 +1137,20 @@ int main(int argc, char **argv)
 	printf("stress: %u cases passed\n", ran);
 	return 0;
 }
+
+#ifdef LLFREE_TEST_TRANSIT
+/*
+ * Called by the library (test builds only) where a count is in neither a
+ * tree entry nor a reservation: yield, as a descheduled vCPU would, so that
+ * the other threads (all on one CPU) run their bounded retries meanwhile.
+ */
+void llfree_test_transit(int where);
+void llfree_test_transit(int where)
+{
+	static long only = -1;
+	if (only == -1)
+		only = stress_long_from_env("LLFREE_STRESS_TRANSIT", 0);
+	if (only == 0 || only == where)
+		sched_yield();
+}
+#endif
