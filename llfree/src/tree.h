@@ -1,9 +1,13 @@
 /*
  * Tree entry: one 32-bit word per tree of LLFREE_AREAS_PER_TREE areas
  * (design 1): the free count (the whole tree inclusive), the reserved flag
- * (a core's reservation holds the tree and most of its count) and the kind
- * of its frames (anti-fragmentation, design 2). Every change is one CAS
- * loop with a pure update function.
+ * (a core's reservation holds the tree and most of its count), the kind
+ * of its frames (anti-fragmentation, design 2), and a debt: frames a core
+ * took from the lower level while the count was in transit (upper.c,
+ * get_on_debt). The count is free - debt; a debt is only ever recorded on
+ * an entry with free 0 and paid first by everything that adds to the entry,
+ * so debt > 0 implies free == 0. Every change is one CAS loop with a pure
+ * update function.
  */
 #ifndef LLFREE_TREE_H
 #define LLFREE_TREE_H
@@ -23,12 +27,15 @@ typedef uint32_t tree_t;
 #define TREE_KIND_SHIFT (TREE_RESERVED_SHIFT + 1)
 #define TREE_KIND_BITS 2u
 #define TREE_KIND_MASK ((1u << TREE_KIND_BITS) - 1)
+#define TREE_DEBT_SHIFT (TREE_KIND_SHIFT + TREE_KIND_BITS)
+#define TREE_DEBT_BITS 8u
+#define TREE_DEBT_MAX ((1u << TREE_DEBT_BITS) - 1)
 /* A tree returns to this kind when it becomes entirely free (design 2). */
 #define TREE_DEFAULT_KIND LLFREE_KIND_IMMOVABLE
 
 _Static_assert(LLFREE_TREE_FRAMES <= TREE_FREE_MASK, "free count must hold a whole tree");
 _Static_assert(LLFREE_KINDS <= TREE_KIND_MASK + 1, "kind field too narrow");
-_Static_assert(TREE_KIND_SHIFT + TREE_KIND_BITS <= 32, "tree entry is 32 bits");
+_Static_assert(TREE_DEBT_SHIFT + TREE_DEBT_BITS <= 32, "tree entry is 32 bits");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
 _Static_assert(sizeof(_Atomic uint32_t) == sizeof(tree_t), "tree entry is one 32-bit word");
 
@@ -47,10 +54,27 @@ static inline unsigned tree_kind(tree_t t)
 	return (t >> TREE_KIND_SHIFT) & TREE_KIND_MASK;
 }
 
-static inline tree_t tree_make(uint32_t free, bool reserved, unsigned kind)
+static inline uint32_t tree_debt(tree_t t)
+{
+	return t >> TREE_DEBT_SHIFT;
+}
+
+static inline tree_t tree_make_debt(uint32_t free, bool reserved, unsigned kind, uint32_t debt)
 {
 	return (free & TREE_FREE_MASK) | (reserved ? TREE_RESERVED_BIT : 0) |
-	       ((kind & TREE_KIND_MASK) << TREE_KIND_SHIFT);
+	       ((kind & TREE_KIND_MASK) << TREE_KIND_SHIFT) |
+	       ((debt & TREE_DEBT_MAX) << TREE_DEBT_SHIFT);
+}
+
+static inline tree_t tree_make(uint32_t free, bool reserved, unsigned kind)
+{
+	return tree_make_debt(free, reserved, kind, 0);
+}
+
+/* The entry's count: free less debt (negative only while a reservation holds the surplus). */
+static inline int64_t tree_count(tree_t t)
+{
+	return (int64_t)tree_free(t) - (int64_t)tree_debt(t);
 }
 
 /* Which trees a reservation search accepts (design 2). */
@@ -91,19 +115,43 @@ static inline bool tree_dec(tree_t old, const tree_change_t *arg, tree_t *next)
 {
 	if (tree_free(old) < arg->frames)
 		return false;
-	*next = tree_make(tree_free(old) - arg->frames, tree_reserved(old), tree_kind(old));
+	*next = tree_make_debt(tree_free(old) - arg->frames, tree_reserved(old), tree_kind(old),
+			       tree_debt(old));
 	return true;
+}
+
+/* Frames added to an entry pay its debt first (the frames that were taken on it). */
+static inline uint32_t tree_paid(tree_t old, uint32_t frames)
+{
+	return frames < tree_debt(old) ? frames : tree_debt(old);
 }
 
 /* Give frames back; an entirely free unreserved tree returns to the default kind. */
 static inline bool tree_inc(tree_t old, const tree_change_t *arg, tree_t *next)
 {
-	uint32_t free = tree_free(old) + arg->frames;
+	uint32_t paid = tree_paid(old, arg->frames);
+	uint32_t free = tree_free(old) + arg->frames - paid;
 	if (free > arg->capacity)
 		return false;
 	bool reserved = tree_reserved(old);
 	unsigned kind = tree_kind_after(free, reserved, tree_kind(old), arg->capacity);
-	*next = tree_make(free, reserved, kind);
+	*next = tree_make_debt(free, reserved, kind, tree_debt(old) - paid);
+	return true;
+}
+
+/*
+ * Record that frames were taken from the lower level of this tree without
+ * its count (get_on_debt): from free as far as it goes, the rest as debt.
+ * Refused if the debt would overflow.
+ */
+static inline bool tree_debit(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	uint32_t from_free = arg->frames < tree_free(old) ? arg->frames : tree_free(old);
+	uint32_t debt = tree_debt(old) + (arg->frames - from_free);
+	if (debt > TREE_DEBT_MAX)
+		return false;
+	*next = tree_make_debt(tree_free(old) - from_free, tree_reserved(old), tree_kind(old),
+			       debt);
 	return true;
 }
 
@@ -130,17 +178,20 @@ static inline bool tree_reserve(tree_t old, const tree_change_t *arg, tree_t *ne
 	if (!tree_matches(old, arg))
 		return false;
 	unsigned kind = tree_free(old) == arg->capacity ? arg->kind : tree_kind(old);
-	*next = tree_make(0, true, kind);
+	*next = tree_make_debt(0, true, kind, tree_debt(old));
 	return true;
 }
 
 /* (f, reserved) -> (f + frames, not reserved): a reservation gives its tree back. */
 static inline bool tree_unreserve(tree_t old, const tree_change_t *arg, tree_t *next)
 {
-	uint32_t free = tree_free(old) + arg->frames;
+	uint32_t paid = tree_paid(old, arg->frames);
+	uint32_t free = tree_free(old) + arg->frames - paid;
 	if (!tree_reserved(old) || free > arg->capacity)
 		return false;
-	*next = tree_make(free, false, tree_kind_after(free, false, tree_kind(old), arg->capacity));
+	*next = tree_make_debt(free, false,
+			       tree_kind_after(free, false, tree_kind(old), arg->capacity),
+			       tree_debt(old) - paid);
 	return true;
 }
 
@@ -150,7 +201,7 @@ static inline bool tree_take(tree_t old, const tree_change_t *arg, tree_t *next)
 	(void)arg;
 	if (!tree_reserved(old) || tree_free(old) == 0)
 		return false;
-	*next = tree_make(0, true, tree_kind(old));
+	*next = tree_make_debt(0, true, tree_kind(old), tree_debt(old));
 	return true;
 }
 

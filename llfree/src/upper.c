@@ -381,9 +381,56 @@ static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsig
 }
 
 /*
+ * Near out of memory, part 3: the lower level is the truth; take a frame
+ * there and the count after it, as a debt on the tree entry if the count is
+ * nowhere to be found.
+ *
+ * Why (issue 3): a count moves between a tree entry and a reservation in
+ * two CASes on two words, and between them it is in neither: reserve
+ * (tree_reserve, then the reservation is swapped in), unreserve and drain
+ * (the reservation is exchanged, then tree_unreserve) and sync (tree_take,
+ * then res_inc). When cores share one tree, that count is all there is:
+ * the core that moves it is descheduled in between (a QEMU vCPU, for
+ * milliseconds), and every other core runs through all its bounded rounds
+ * finding every entry and reservation empty, with half the frames free.
+ * Waiting for the mover is not lock-free (mistake 12), and no order of the
+ * two CASes avoids the window without counting the frames twice. The
+ * frames themselves are in the lower level all along, so the get takes one
+ * there; the entry then owes its count (tree_debit), and whatever adds to
+ * the entry pays the debt first: the moved count reaches an entry either
+ * directly, or from the reservation it went to, whose surplus ends in a
+ * lower get that fails and gives its count back. Bounded: one lower scan
+ * per tree, and a full debt field refuses.
+ */
+static llfree_result_t get_on_debt(const llfree_t *self, size_t core, unsigned order,
+				   uint64_t *frame)
+{
+	uint32_t frames = 1u << order;
+	if (frames > TREE_DEBT_MAX)
+		return LLFREE_ERR_MEMORY;
+	size_t start = core_start_tree(self, core);
+	for (size_t i = 0; i < self->trees; i++) {
+		size_t tree = near_tree(self, start, i);
+		tree_change_t change = tree_frames(self, tree, frames);
+		tree_t seen;
+		if (tree_debt(tree_load(&self->tree_entries[tree])) + frames > TREE_DEBT_MAX ||
+		    lower_get(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) != LLFREE_OK)
+			continue;
+		if (tree_update(&self->tree_entries[tree], tree_debit, &change, &seen))
+			return LLFREE_OK;
+		/* The debt filled up meanwhile: the frame goes back, its count was never taken. */
+		llfree_result_t undone = lower_put(self, *frame, order);
+		llfree_assert(undone == LLFREE_OK);
+		(void)undone;
+	}
+	return LLFREE_ERR_MEMORY;
+}
+
+/*
  * Everything after a first try that failed (got, seen): other trees, other
- * reservations, drain and steal. Bounded: a true out-of-memory returns after
- * GET_ROUNDS scans (mistake 12). Not inlined, so that upper_get stays small.
+ * reservations, drain and steal, then the lower level on debt. Bounded: a
+ * true out-of-memory returns after GET_ROUNDS scans and one lower scan
+ * (mistake 12). Not inlined, so that upper_get stays small.
  */
 static LLFREE_COLD llfree_result_t
 get_slow(const llfree_t *self, size_t core, unsigned order, unsigned kind, uint64_t *frame,
@@ -402,7 +449,7 @@ get_slow(const llfree_t *self, size_t core, unsigned order, unsigned kind, uint6
 		if (steal_from_trees(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 	}
-	return LLFREE_ERR_MEMORY;
+	return get_on_debt(self, core, order, frame);
 }
 
 llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, unsigned kind,
@@ -480,13 +527,14 @@ void upper_drain(const llfree_t *self, size_t core)
 
 uint64_t upper_free_frames(const llfree_t *self)
 {
-	uint64_t free = 0;
+	int64_t free = 0;
 	for (size_t t = 0; t < self->trees; t++)
-		free += tree_free(tree_load(&self->tree_entries[t]));
+		free += tree_count(tree_load(&self->tree_entries[t]));
 	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++)
 		free += res_free(atomic_load_explicit(&self->reservations[r].word,
 						      memory_order_acquire));
-	return free;
+	/* A debt read before the surplus that pays it could make a racing sum negative. */
+	return free > 0 ? (uint64_t)free : 0;
 }
 
 static llfree_result_t validate_reservation(const llfree_t *self, size_t r)
@@ -512,9 +560,9 @@ static llfree_result_t validate_reservation(const llfree_t *self, size_t r)
 	}
 	tree_t entry = tree_load(&self->tree_entries[tree]);
 	uint32_t lower = lower_tree_free(self, tree);
-	if (!tree_reserved(entry) || tree_free(entry) + res_free(res) != lower) {
-		llfree_log("llfree: tree %llu: entry %u%s + reservation %u != areas %u\n",
-			   (unsigned long long)tree, tree_free(entry),
+	if (!tree_reserved(entry) || tree_count(entry) + res_free(res) != lower) {
+		llfree_log("llfree: tree %llu: entry %u (debt %u)%s + reservation %u != areas %u\n",
+			   (unsigned long long)tree, tree_free(entry), tree_debt(entry),
 			   tree_reserved(entry) ? "" : " (not reserved)", res_free(res), lower);
 		return LLFREE_ERR_CORRUPT;
 	}
@@ -536,9 +584,10 @@ llfree_result_t upper_validate(const llfree_t *self)
 		uint32_t lower = lower_tree_free(self, t);
 		reserved += tree_reserved(entry);
 		if (tree_free(entry) > lower_tree_capacity(self, t) ||
-		    (!tree_reserved(entry) && tree_free(entry) != lower)) {
-			llfree_log("llfree: tree %llu: entry %u, areas %u, capacity %u\n",
-				   (unsigned long long)t, tree_free(entry), lower,
+		    (tree_debt(entry) > 0 && tree_free(entry) > 0) ||
+		    (!tree_reserved(entry) && tree_count(entry) != lower)) {
+			llfree_log("llfree: tree %llu: entry %u (debt %u), areas %u, capacity %u\n",
+				   (unsigned long long)t, tree_free(entry), tree_debt(entry), lower,
 				   lower_tree_capacity(self, t));
 			return LLFREE_ERR_CORRUPT;
 		}
@@ -568,10 +617,10 @@ void upper_dump(const llfree_t *self)
 			continue;
 		}
 		if (listed++ < DUMP_TREES)
-			llfree_log("llfree:  tree %llu: free %u/%u%s kind %s, areas %u\n",
+			llfree_log("llfree:  tree %llu: free %u/%u%s kind %s, debt %u, areas %u\n",
 				   (unsigned long long)t, tree_free(entry),
 				   lower_tree_capacity(self, t), tree_reserved(entry) ? " reserved" : "",
-				   tree_kind_name(tree_kind(entry)), areas);
+				   tree_kind_name(tree_kind(entry)), tree_debt(entry), areas);
 	}
 	llfree_log("llfree:  trees: %llu partial or reserved (%llu listed), %llu free, %llu full\n",
 		   (unsigned long long)listed,
