@@ -1149,10 +1149,13 @@ int main(int argc, char **argv)
 void llfree_test_transit(int where);
 void llfree_test_transit(int where)
 {
-	static long only = -1;
-	if (only == -1)
-		only = stress_long_from_env("LLFREE_STRESS_TRANSIT", 0);
-	if (only == 0 || only == where)
+	static _Atomic long only = -1; /* every thread may read the variable first */
+	long window = atomic_load_explicit(&only, memory_order_relaxed);
+	if (window == -1) {
+		window = stress_long_from_env("LLFREE_STRESS_TRANSIT", 0);
+		atomic_store_explicit(&only, window, memory_order_relaxed);
+	}
+	if (window == 0 || window == where)
 		sched_yield();
 }
 #endif
