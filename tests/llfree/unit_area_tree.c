@@ -138,3 +138,50 @@ Test(tree, reserve_through_the_allocator)
 		     tree_make(LLFREE_TREE_FRAMES, false, TREE_DEFAULT_KIND));
 	ut_fini(&u);
 }
+
+/*
+ * Debt (upper.c get_on_debt): a get that took frames from the lower level
+ * while the count was in transit debits the entry, from its free count as far
+ * as it goes and the rest as debt; whatever adds to the entry pays it first.
+ */
+Test(tree, debt_taken_and_paid)
+{
+	uint32_t cap = LLFREE_TREE_FRAMES;
+	_Atomic uint32_t entry = tree_make(3, true, LLFREE_KIND_MOVABLE);
+	tree_t seen;
+	tree_change_t debit = { .frames = 8, .capacity = cap };
+	/* 3 from free, 5 as debt: the count is free - debt. */
+	cr_assert(tree_update(&entry, tree_debit, &debit, &seen));
+	tree_t now = tree_load(&entry);
+	cr_assert_eq(tree_free(now), 0);
+	cr_assert_eq(tree_debt(now), 5);
+	cr_assert_eq(tree_count(now), -5);
+	cr_assert(tree_reserved(now), "a debit keeps the reservation");
+	cr_assert_eq(tree_kind(now), LLFREE_KIND_MOVABLE);
+	/* A free of 2 pays 2 of the debt and adds nothing. */
+	tree_change_t give = { .frames = 2, .capacity = cap };
+	cr_assert(tree_update(&entry, tree_inc, &give, &seen));
+	now = tree_load(&entry);
+	cr_assert_eq(tree_free(now), 0);
+	cr_assert_eq(tree_debt(now), 3);
+	/* Reserve and take carry the debt along; sync finds no count to take. */
+	tree_change_t take = { .frames = 1, .capacity = cap, .match = TREE_MATCH_ANY };
+	cr_assert(!tree_update(&entry, tree_take, &take, &seen));
+	/* Unreserving 10 pays the rest of the debt; 7 remain free. */
+	give.frames = 10;
+	cr_assert(tree_update(&entry, tree_unreserve, &give, &seen));
+	now = tree_load(&entry);
+	cr_assert(!tree_reserved(now));
+	cr_assert_eq(tree_debt(now), 0);
+	cr_assert_eq(tree_free(now), 7);
+	cr_assert_eq(tree_count(now), 7);
+	/* A debt that would overflow its field is refused and changes nothing. */
+	_Atomic uint32_t full = tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX);
+	debit.frames = 1;
+	cr_assert(!tree_update(&full, tree_debit, &debit, &seen));
+	cr_assert_eq(tree_load(&full), tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX));
+	/* Paying a whole debt back on an unreserved tree can make it entirely free again. */
+	give.frames = cap + TREE_DEBT_MAX;
+	cr_assert(tree_update(&full, tree_inc, &give, &seen));
+	cr_assert_eq(tree_load(&full), tree_make(cap, false, TREE_DEFAULT_KIND));
+}
