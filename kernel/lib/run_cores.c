@@ -18,6 +18,7 @@
 #include "lib/barrier.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "verdict.h"
 
 #define IDT_VECTOR_NMI 2 /* SDM Vol. 3A, 6.3.1 */
 /* How long a panicking CPU waits for the others to halt before it reports. */
@@ -182,10 +183,11 @@ void run_cores_selftest(void)
 {
 	if (opt_panic_cpu == 0)
 		return;
+	/* A self-test that was asked for and cannot run is a failed run, not a skipped one. */
 	if (opt_panic_cpu >= percpu_count()) {
-		kprintf("WARN msg=\"panic_cpu=%llu: only %u CPUs online, no self-test\"\n",
-			(unsigned long long)opt_panic_cpu, percpu_count());
-		return;
+		kprintf("ERROR msg=\"panic_cpu=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n",
+			(unsigned long long)opt_panic_cpu, percpu_count() - 1, percpu_count());
+		kernel_exit(false, "panic_cpu out of range");
 	}
 	run_cores(percpu_count(), panic_job, NULL);
 }

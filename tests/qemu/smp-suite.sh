@@ -90,6 +90,10 @@ SMP_TSC_SOURCE=pit check 2-pit 2 256M kernel tsc_ref=pit
 SMP_CPUS=1 SMP_TSC_SOURCE=pit SMP_QEMU="--machine pc --qemu-arg -no-acpi" check noacpi-2 2 256M kernel
 unset SMP_TSC_HZ
 check_panic 4 3
+# A panic_cpu beyond the CPUs online cannot run: the boot fails saying so.
+run panic-range 1 --kernel --smp 2 --mem 256M --timeout 60 -- stress=0 panic_cpu=2 &&
+	expect '^ERROR msg="panic_cpu=2: only CPUs 1..1 can run the self-test \(2 online\)"' \
+		'^DONE status=fail reason="panic_cpu out of range"' && pass || exit 1
 check_x2apic
 # The stress test's own checks must fire.
 check_fails inject-double 'ERROR msg="stress: frame 0x[0-9a-f]* allocated twice: core 0 got it while core 0 \(seq 1\) holds it"' \
