@@ -56,6 +56,7 @@ help::
 	@echo "  all            kernel, ISO and host programs"
 	@echo "  test           every test suite ($(TEST_TARGETS))"
 	@echo "  deps           install missing Debian packages (as root) or print the command"
+	@echo "  test-repeat    every host suite (or SUITES="...") N times in a row (N=$(N)), stops at the first failure"
 	@echo "  clean          remove $(BUILD)/"
 
 # Every component's fragment: llfree/, bench/, kernel/, tests/<suite>/, tools/.
@@ -72,6 +73,24 @@ test: deps
 
 deps:
 	@tools/deps.sh build test qemu
+
+# A flaky test is a defect: run every host suite (not the QEMU boots) N times
+# in a row, stop at the first failure and name the suite and the run. Each
+# run's output goes to $(BUILD)/test-repeat/<suite>.log; a failure prints it.
+# SUITES="test-kernel-unit test-bench" repeats only those.
+N ?= 20
+HOST_TEST_TARGETS = $(filter-out test-qemu-%,$(TEST_TARGETS))
+SUITES ?= $(HOST_TEST_TARGETS)
+.PHONY: test-repeat
+test-repeat: deps
+	@$(MAKE) --no-print-directory $(SUITES) >/dev/null
+	@mkdir -p $(BUILD)/test-repeat
+	@for t in $(SUITES); do \
+		for i in $$(seq 1 $(N)); do \
+			if ! $(MAKE) --no-print-directory $$t >$(BUILD)/test-repeat/$$t.log 2>&1; then \
+				cat $(BUILD)/test-repeat/$$t.log; \
+				echo "test-repeat: $$t failed in run $$i of $(N)"; exit 1; fi; \
+		done; echo "test-repeat: $$t passed $(N) of $(N)"; done
 
 clean:
 	rm -rf $(BUILD)
