@@ -4,6 +4,8 @@
 # llfree_platform.h; the host libraries below use llfree/platform/host.
 
 LLFREE_SRCS := $(wildcard llfree/src/*.c)
+# The host platform's llfree_log (stderr with a prefix tests can set).
+LLFREE_HOST_PLATFORM_SRCS := llfree/platform/host/log.c
 
 LLFREE_HOST_OBJS := $(LLFREE_SRCS:%.c=$(BUILD)/host/%.o)
 LLFREE_TSAN_OBJS := $(LLFREE_SRCS:%.c=$(BUILD)/tsan/%.o)
@@ -16,10 +18,10 @@ $(LLFREE_TSAN_OBJS): TSAN_CFLAGS += -Wconversion
 $(LLFREE_ASAN_OBJS): ASAN_CFLAGS += -Wconversion
 $(LLFREE_COV_OBJS):  COV_CFLAGS  += -Wconversion
 
-$(BUILD)/host/libllfree.a: $(LLFREE_HOST_OBJS)
-$(BUILD)/tsan/libllfree.a: $(LLFREE_TSAN_OBJS)
-$(BUILD)/asan/libllfree.a: $(LLFREE_ASAN_OBJS)
-$(BUILD)/cov/libllfree.a:  $(LLFREE_COV_OBJS)
+$(BUILD)/host/libllfree.a: $(LLFREE_HOST_OBJS) $(LLFREE_HOST_PLATFORM_SRCS:%.c=$(BUILD)/host/%.o)
+$(BUILD)/tsan/libllfree.a: $(LLFREE_TSAN_OBJS) $(LLFREE_HOST_PLATFORM_SRCS:%.c=$(BUILD)/tsan/%.o)
+$(BUILD)/asan/libllfree.a: $(LLFREE_ASAN_OBJS) $(LLFREE_HOST_PLATFORM_SRCS:%.c=$(BUILD)/asan/%.o)
+$(BUILD)/cov/libllfree.a:  $(LLFREE_COV_OBJS) $(LLFREE_HOST_PLATFORM_SRCS:%.c=$(BUILD)/cov/%.o)
 $(BUILD)/host/libllfree.a $(BUILD)/tsan/libllfree.a $(BUILD)/asan/libllfree.a $(BUILD)/cov/libllfree.a:
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^

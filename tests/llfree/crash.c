@@ -29,6 +29,7 @@
  *   LLFREE_CRASH_INJECT=leak|lose   self-test: the run must fail
  */
 #include "common_stress.h"
+#include "llfree_platform.h" /* llfree_host_log_prefix */
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -610,7 +611,10 @@ static void expect_refused(void *lower, size_t lower_size, uint64_t frames, llfr
 	memcpy(copy, lower, lower_size);
 	llfree_t self;
 	void *upper;
-	STRESS_EXPECT_RES(recover(&self, &upper, frames, lower, lower_size), want, what);
+	llfree_host_log_prefix("crash: expected, the library refusing: ");
+	llfree_result_t got = recover(&self, &upper, frames, lower, lower_size);
+	llfree_host_log_prefix(NULL);
+	STRESS_EXPECT_RES(got, want, what);
 	STRESS_CHECK(memcmp(copy, lower, lower_size) == 0, "%s: refused, but the buffer changed",
 		     what);
 	free(upper);
@@ -625,8 +629,6 @@ static void check_refused_buffers(uint64_t seed, uint64_t frames)
 	void *lower = aligned_buffer(lower_size);
 	void *upper = aligned_buffer(upper_size);
 
-	printf("crash: refusals next; the library's log lines about them are expected\n");
-	fflush(stdout);
 	/* Never initialised: zeroes, then garbage. */
 	memset(lower, 0, lower_size);
 	expect_refused(lower, lower_size, frames, LLFREE_ERR_MAGIC, "RECOVER of a zeroed buffer");

@@ -26,7 +26,8 @@ LLSTRESS_GEOM7 := $(BUILD)/stress-geom7/stress
 $(BUILD)/stress-geom7/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_AREAS_PER_TREE_SHIFT=7 $(HOST_INCLUDES) -MMD -MP -c $< -o $@
-$(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS))
+$(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS) \
+		$(LLFREE_HOST_PLATFORM_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 
 # one_tree_frag with the count-in-transit windows of upper.c stretched
@@ -38,7 +39,8 @@ LLSTRESS_TRANSIT := $(BUILD)/stress-transit/stress
 $(BUILD)/stress-transit/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_TEST_TRANSIT $(HOST_INCLUDES) -MMD -MP -c $< -o $@
-$(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/stress-transit/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS))
+$(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/stress-transit/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS) \
+		$(LLFREE_HOST_PLATFORM_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 
 ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)

@@ -15,6 +15,7 @@ $(BUILD)/llfree-unit: $(LLFREE_UNIT_ASAN_OBJS) $(BUILD)/asan/libllfree.a
 LLFREE_GEOM5_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE \
 	-DLLFREE_AREAS_PER_TREE_SHIFT=5 $(HOST_INCLUDES) -Illfree/src
 LLFREE_GEOM5_OBJS := $(LLFREE_SRCS:%.c=$(BUILD)/llfree-geom5/%.o) \
+	$(LLFREE_HOST_PLATFORM_SRCS:%.c=$(BUILD)/llfree-geom5/%.o) \
 	$(LLFREE_UNIT_SRCS:%.c=$(BUILD)/llfree-geom5/%.o)
 $(BUILD)/llfree-geom5/%.o: %.c
 	@mkdir -p $(@D)

@@ -6,8 +6,20 @@
 
 #include "area.h"
 #include "bitfield.h"
+#include "llfree_platform.h" /* llfree_host_log_prefix */
 #include "lower.h"
 #include "unit_helpers.h"
+
+/*
+ * The library logs only where it refuses input, finds corruption or is asked
+ * for a dump, and the unit tests provoke exactly those on purpose (their
+ * assertions decide the result): mark its lines as expected, in every
+ * test process (Criterion forks them after this runs).
+ */
+__attribute__((constructor)) static void mark_library_log_expected(void)
+{
+	llfree_host_log_prefix("llfree-unit, expected: ");
+}
 
 static const uint64_t ODD_SIZES[] = { 1023, 1024, 632, 685161, 1, 511, 513 };
 

@@ -9,7 +9,10 @@
 #include <sched.h>
 #include <stdio.h>
 
-#define llfree_log(...) fprintf(stderr, __VA_ARGS__)
+/* stderr, after the prefix a test set with llfree_host_log_prefix (log.c). */
+__attribute__((format(printf, 1, 2))) void llfree_host_log(const char *fmt, ...);
+void llfree_host_log_prefix(const char *prefix); /* NULL: none */
+#define llfree_log(...) llfree_host_log(__VA_ARGS__)
 #define llfree_assert(cond) assert(cond)
 
 static inline void llfree_spin_pause(void)
