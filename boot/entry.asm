@@ -33,6 +33,7 @@ CPUID_EXT_FEATURES equ 0x80000001
 CPUID_EXT_EDX_NX   equ 1 << 20
 CPUID_EXT_EDX_LM   equ 1 << 29
 EFLAGS_ID          equ 1 << 21
+CPUID_1_ECX_HYPERVISOR equ 1 << 31
 
 PTE_P    equ 1 << 0
 PTE_RW   equ 1 << 1
@@ -114,6 +115,7 @@ check_long_mode:
 	popfd
 	xor eax, ecx
 	jz .absent
+	mov dword [boot_has_cpuid], 1
 	mov eax, CPUID_EXT_MAX
 	cpuid
 	cmp eax, CPUID_EXT_FEATURES
@@ -128,7 +130,18 @@ check_long_mode:
 .absent:
 	mov esi, msg_no_long_mode
 	call serial_puts32
+	; isa-debug-exit only under QEMU (kernel/dev/debug_exit.h): CPUID present,
+	; the hypervisor bit set, and the port reads 0.
+	cmp dword [boot_has_cpuid], 0
+	je .halt
+	mov eax, 1
+	cpuid
+	test ecx, CPUID_1_ECX_HYPERVISOR
+	jz .halt
 	mov dx, DEBUG_EXIT_PORT
+	in eax, dx
+	test eax, eax
+	jnz .halt
 	mov eax, DEBUG_EXIT_FAIL
 	out dx, eax
 .halt:
@@ -243,6 +256,8 @@ boot_magic:
 boot_info_phys:
 	dd 0
 boot_has_nx:
+	dd 0
+boot_has_cpuid:
 	dd 0
 msg_no_long_mode:
 	db 13, 10, 'ERROR msg="this CPU has no 64-bit long mode (CPUID 80000001h:EDX[29])"', 13, 10

@@ -36,6 +36,7 @@
 #define CPUID_EXT_EDX_NX (1u << 20)
 #define CPUID_EXT_EDX_PAGE1GB (1u << 26)
 #define CPUID_EXT_EDX_LM (1u << 29)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31) /* always 0 on real hardware (Vol. 2A, CPUID) */
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -56,6 +57,12 @@ static inline struct cpuid_regs cpuid_ext(uint32_t leaf)
 	if (cpuid(0x80000000u, 0).eax < leaf)
 		return none;
 	return cpuid(leaf, 0);
+}
+
+/* Running under a hypervisor (QEMU, KVM, ...): CPUID 01H ECX[31]. */
+static inline bool cpu_has_hypervisor(void)
+{
+	return (cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) != 0;
 }
 
 static inline uint64_t rdmsr(uint32_t msr)
