@@ -23,6 +23,7 @@ CR0_NE   equ 1 << 5
 CR0_WP   equ 1 << 16
 CR0_PG   equ 1 << 31
 CR4_PAE  equ 1 << 5
+CR4_MCE  equ 1 << 6        ; machine checks: with it clear, one shuts the machine down
 CR4_PGE  equ 1 << 7
 MSR_EFER equ 0xc0000080
 EFER_LME equ 1 << 8
@@ -80,7 +81,7 @@ start32:
 	call check_long_mode
 	call build_boot_tables
 
-	mov eax, CR4_PAE | CR4_PGE
+	mov eax, CR4_PAE | CR4_MCE | CR4_PGE
 	mov cr4, eax
 	mov eax, boot_pml4
 	mov cr3, eax

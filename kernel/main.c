@@ -10,6 +10,7 @@
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
+#include "arch/mce.h"
 #include "arch/paging.h"
 #include "arch/percpu.h"
 #include "arch/smp.h"
@@ -178,9 +179,9 @@ static void find_timers(void)
 
 static void print_env(void)
 {
-	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u\n",
+	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u\n",
 		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
-		apic_mode_name(), percpu_count());
+		apic_mode_name(), percpu_count(), mce_banks());
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
@@ -223,6 +224,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 
 	/* 9. Per-CPU data of the BSP (GS base): this_cpu() works from here on. */
 	percpu_init_bsp();
+	/* 9a. Machine checks: banks reported, cleared and enabled, #MC handler (CR4.MCE is on since entry). */
+	mce_init_bsp();
 	/* 10. ACPI root: RSDP from the boot information, BIOS-area scan only without UEFI. */
 	find_acpi(firmware);
 	/* 11. CPU list from the MADT (broken or missing: WARN, the BSP alone). */
@@ -246,6 +249,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 17. LLFree stress test on every core (stress=0 skips it). */
 	if (!stress_run(percpu_count()))
 		kernel_exit(false, "stress test failed");
+	/* 17a. Machine-check banks of every CPU: corrected errors as WARN per bank; uncorrected ones fail. */
+	if (!mce_poll(percpu_count()))
+		kernel_exit(false, "uncorrected machine check error");
 	/* 18. Benchmarks on every online CPU (bench=...), after the stress test checked the allocator. */
 	if (!kbench_run())
 		kernel_exit(false, "benchmark failed");

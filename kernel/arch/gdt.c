@@ -40,6 +40,7 @@ _Static_assert(GDT_ENTRIES * 8 <= 65536, "GDT limit is 16 bits");
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss tss[CPU_MAX] __attribute__((aligned(16)));
 static uint8_t ist_stacks[CPU_MAX][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t mc_stacks[CPU_MAX][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 /* 16-byte system descriptor for a 64-bit TSS (SDM 3A, 7.2.3). */
 static void set_tss_descriptor(unsigned index, const struct tss *t)
@@ -60,6 +61,7 @@ void gdt_init(void)
 				   SEG_DB_32 | SEG_GRANULARITY_4K;
 	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
 		tss[cpu].ist[IST_DOUBLE_FAULT - 1] = (uint64_t)&ist_stacks[cpu][IST_STACK_SIZE];
+		tss[cpu].ist[IST_MACHINE_CHECK - 1] = (uint64_t)&mc_stacks[cpu][IST_STACK_SIZE];
 		tss[cpu].iomap_base = sizeof(struct tss); /* no I/O permission bitmap */
 		set_tss_descriptor(GDT_FIXED + 2 * cpu, &tss[cpu]);
 	}

@@ -4,9 +4,11 @@
  * 7.7 (64-bit TSS), 6.14.5 (interrupt stack table).
  *
  * One GDT for all CPUs: null, kernel code, kernel data, then one TSS
- * descriptor per CPU index (0 .. CPU_MAX-1). Each TSS gives its CPU an
- * interrupt stack (IST1) for double faults, so a kernel stack overflow still
- * produces a report instead of a triple fault.
+ * descriptor per CPU index (0 .. CPU_MAX-1). Each TSS gives its CPU two
+ * interrupt stacks: IST1 for double faults, so a kernel stack overflow still
+ * produces a report instead of a triple fault, and IST2 for machine checks,
+ * which may arrive on any instruction, a stack switch included (SDM Vol. 3B,
+ * 16.10: the #MC handler should run on a known-good stack).
  */
 #ifndef KERNEL_ARCH_GDT_H
 #define KERNEL_ARCH_GDT_H
@@ -16,6 +18,7 @@
 #define GDT_TSS_FIRST 0x18 /* CPU i: GDT_TSS_FIRST + 16 * i */
 
 #define IST_DOUBLE_FAULT 1
+#define IST_MACHINE_CHECK 2
 
 #ifndef __ASSEMBLER__
 /* Fill the table and every TSS; once, on the boot CPU, before any load. */

@@ -11,6 +11,16 @@ static struct percpu bsp_percpu;
 static struct percpu *cpus[CPU_MAX];
 static _Atomic unsigned cpu_count;
 
+/* Every struct percpu lives in the kernel image or the direct map, both in the upper half. */
+#define KERNEL_HALF 0xffff800000000000ull
+
+int this_cpu_index_or_unknown(void)
+{
+	if (read_gs_base() < KERNEL_HALF)
+		return -1;
+	return (int)this_cpu()->index;
+}
+
 void percpu_load(struct percpu *cpu)
 {
 	cpu->self = cpu;

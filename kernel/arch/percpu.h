@@ -47,6 +47,9 @@ static inline unsigned this_cpu_index(void)
 	return this_cpu()->index;
 }
 
+/* Dense index of the calling CPU, or -1 while GS does not point at a struct percpu yet (trap paths). */
+int this_cpu_index_or_unknown(void);
+
 /* Set up the BSP's static per-CPU data and its GS base. First thing in kmain. */
 void percpu_init_bsp(void);
 /* Point GS base at `cpu` (the AP trampoline does this itself). */

@@ -13,6 +13,7 @@
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
+#include "arch/mce.h"
 #include "arch/paging.h"
 #include "arch/percpu.h"
 #include "arch/tsc.h"
@@ -35,10 +36,12 @@
 #define AP_BLOCK_BYTES (PAGE_SIZE << AP_BLOCK_ORDER)
 
 /* CR4 bits the trampoline sets before paging (SDM 2.5); the rest, such as
- * PCIDE (needs long mode) or CET (needs CR0.WP), the AP's C entry sets. */
+ * PCIDE (needs long mode) or CET (needs CR0.WP), the AP's C entry sets.
+ * MCE from the first instruction on: a machine check on a CPU with CR4.MCE
+ * clear shuts the whole machine down (SDM Vol. 3B, 16.x; docs/hardware.md). */
 #define CR4_PSE (1ull << 4)
 #define CR4_LA57 (1ull << 12)
-#define CR4_BEFORE_PAGING (CR4_PSE | CR4_PAE | CR4_PGE | CR4_LA57)
+#define CR4_BEFORE_PAGING (CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_LA57)
 #define EFER_SCE (1ull << 0)
 
 extern const char trampoline_start[], trampoline_end[], trampoline_mailbox[];
@@ -54,6 +57,7 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 	if (read_cr4() != bsp_cr4)
 		write_cr4(bsp_cr4); /* the bits the trampoline left out */
 	apic_init_ap();
+	mce_init_this_cpu();
 	cpu->online_tsc = rdtsc();
 	atomic_store_explicit(&cpu->state, CPU_ONLINE, memory_order_release);
 	run_cores_ap_loop(cpu);

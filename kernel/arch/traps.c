@@ -82,20 +82,11 @@ static void print_registers(const struct trap_frame *f)
 	kprintf("R13=%p R14=%p R15=%p\n", (void *)f->r13, (void *)f->r14, (void *)f->r15);
 }
 
-/* Dense index of this CPU, or -1 while GS does not point at a struct percpu yet. */
-static int cpu_index_or_unknown(void)
-{
-	uint64_t gs = read_gs_base();
-	if (gs < DIRECT_MAP_BASE)
-		return -1;
-	return (int)((const struct percpu *)gs)->index;
-}
-
 void trap_fatal(const struct trap_frame *f)
 {
 	panic_enter();
 	kprintf("ERROR msg=\"%s\" vector=%lu error=0x%lx rip=%p cr2=%p cpu=%d\n", trap_name(f->vector),
-		f->vector, f->error, (void *)f->rip, (void *)read_cr2(), cpu_index_or_unknown());
+		f->vector, f->error, (void *)f->rip, (void *)read_cr2(), this_cpu_index_or_unknown());
 	if (f->vector == VECTOR_PAGE_FAULT)
 		print_page_fault(f->error);
 	if (paging_is_stack_guard(read_cr2()))

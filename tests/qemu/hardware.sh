@@ -21,6 +21,63 @@ check_no_hypervisor_no_exit() {
 		expect '^DONE status=ok reason="boot complete"$' && pass
 }
 
-ALL=(no_hypervisor_no_exit)
+# inject NAME EXIT COMMAND... -- RUN-QEMU ARGS: boot in the background with
+# a monitor socket, send each monitor COMMAND once the stress test runs
+# (PROGRESS line), expect run-qemu.sh to exit EXIT.
+inject() {
+	local name=$1 want=$2 cmds=() pid rc i
+	shift 2
+	while (($#)) && [[ $1 != -- ]]; do
+		cmds+=("$1")
+		shift
+	done
+	shift
+	start_check "$name"
+	log=$LOGS/$LOG_PREFIX$name.log
+	local sock=$LOGS/$LOG_PREFIX$name.sock
+	mkdir -p "$LOGS"
+	rm -f "$log" "$sock"
+	./run-qemu.sh --quiet --no-build "${RUN_ARGS[@]}" --log "$log" \
+		--qemu-arg -monitor --qemu-arg "unix:$sock,server=on,wait=off" "$@" 2>"$LOGS/$LOG_PREFIX$name.stderr" &
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -a '^PROGRESS test=stress' "$log" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	tests/qemu/monitor.py "$sock" "${cmds[@]}" >"$LOGS/$LOG_PREFIX$name.monitor" 2>&1 ||
+		{ wait "$pid"; fail "monitor: $(tail -n 1 "$LOGS/$LOG_PREFIX$name.monitor")"; return 1; }
+	wait "$pid"
+	rc=$?
+	((rc == want)) || { fail "run-qemu.sh exited $rc, expected $want ($(tail -n 1 "$LOGS/$LOG_PREFIX$name.stderr"))"; return 1; }
+}
+
+# MCi_STATUS bits (SDM Vol. 3B, 16.3.2.2): VAL 63, UC 61, EN 60, MISCV 59, ADDRV 58, PCC 57.
+readonly MCI_UNCORRECTED=0xb60000000000009f MCI_CORRECTED=0x9c0000000000009f
+# MCG_STATUS: RIPV | MCIP
+readonly MCG_RIPV_MCIP=0x5
+
+# An uncorrected error on CPU 1 while the stress test runs: the #MC handler
+# reports the bank and ends the run. Without CR4.MCE QEMU resets the machine
+# ("MCE capability is not enabled, raising triple fault"): no DONE line.
+check_mce_uncorrected() {
+	inject mce_uncorrected 1 "mce 1 2 $MCI_UNCORRECTED $MCG_RIPV_MCIP 0x1234000 0x0" -- \
+		--smp 2 -- stress_seconds=30 &&
+		expect '^mce: MCG_CAP=0x[0-9a-f]+ banks=[1-9][0-9]* ' '^ENV .* mce_banks=[1-9][0-9]*$' \
+			"^ERROR msg=\"machine check\" cpu=1 bank=2 status=$MCI_UNCORRECTED addr=0x1234000 misc=0x0 mcg_status=$MCG_RIPV_MCIP " \
+			'^DONE status=fail reason="machine check"$' && pass
+}
+
+# Corrected errors raise no #MC (QEMU only fills the bank, as hardware does
+# without CMCI): the poll after the stress test counts them per bank, and the
+# run stays ok.
+check_mce_corrected() {
+	inject mce_corrected 0 "mce 1 3 $MCI_CORRECTED 0x0 0x2000 0x0" "mce 0 3 $MCI_CORRECTED 0x0 0x3000 0x0" \
+		"mce 1 5 $MCI_CORRECTED 0x0 0x4000 0x0" -- --smp 2 -- stress_seconds=2 &&
+		expect '^WARN msg="corrected machine check errors" bank=3 count=2 cpus=2 ' \
+			"^WARN msg=\"corrected machine check errors\" bank=5 count=1 cpus=1 cpu=1 status=$MCI_CORRECTED addr=0x4000 " \
+			'^DONE status=ok reason="boot complete"$' && no_line '^ERROR' && pass
+}
+
+ALL=(no_hypervisor_no_exit mce_uncorrected mce_corrected)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu hardware tests"
