@@ -10,6 +10,7 @@
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
+#include "arch/ioapic.h"
 #include "arch/mce.h"
 #include "arch/paging.h"
 #include "arch/percpu.h"
@@ -233,6 +234,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic hook. */
 	if (!apic_init_bsp(madt.local_apic_address, madt.needs_x2apic))
 		madt.cpu_count = 1;
+	/* 12a. Every I/O APIC pin masked (MADT list), then what the firmware left pending drained: before the first sti. */
+	ioapic_mask_all(&madt);
+	apic_drain_pending();
 	run_cores_init();
 	/* 13. TSC frequency, before any AP competes for the host (PM timer, HPET, PIT). */
 	find_timers();

@@ -6,6 +6,7 @@
  */
 #include "arch/apic.h"
 
+#include "arch/apic_regs.h"
 #include "arch/cpu.h"
 #include "arch/paging.h"
 #include "cmdline.h"
@@ -19,19 +20,9 @@
 
 #define CPUID_1_ECX_X2APIC (1u << 21)
 
-/* Register offsets in the xAPIC page; x2APIC MSR = 0x800 + offset / 16 (11.12.1.2). */
-#define APIC_ID 0x020
-#define APIC_VERSION 0x030
-#define APIC_TPR 0x080
-#define APIC_EOI 0x0B0
-#define APIC_SVR 0x0F0
-#define APIC_ESR 0x280
-#define APIC_ICR_LOW 0x300
-#define APIC_ICR_HIGH 0x310
+/* x2APIC MSR = 0x800 + offset / 16 (11.12.1.2); offsets in apic_regs.h. */
 #define X2APIC_MSR_BASE 0x800u
 #define X2APIC_MSR_ICR 0x830u /* one 64-bit register in x2APIC mode */
-
-#define APIC_SVR_ENABLE (1u << 8)
 
 /* ICR fields (11.6.1). */
 #define ICR_DELIVERY_FIXED (0u << 8)
@@ -55,14 +46,14 @@ KOPT_ENUM(opt_apic, "apic", apic_option_names, "auto",
 	  "local APIC mode: auto (x2APIC only when the firmware chose it or an id needs it) or x2apic");
 static volatile uint32_t *xapic;
 
-static uint32_t apic_read(uint32_t reg)
+uint32_t apic_read(uint32_t reg)
 {
 	if (mode == APIC_MODE_X2APIC)
 		return (uint32_t)rdmsr(X2APIC_MSR_BASE + reg / 16);
 	return xapic[reg / 4];
 }
 
-static void apic_write(uint32_t reg, uint32_t value)
+void apic_write(uint32_t reg, uint32_t value)
 {
 	if (mode == APIC_MODE_X2APIC)
 		wrmsr(X2APIC_MSR_BASE + reg / 16, value);
@@ -75,8 +66,8 @@ static bool cpu_has_x2apic(void)
 	return (cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC) != 0;
 }
 
-/* Software-enable this CPU's APIC in the chosen mode, accept every priority. */
-static void apic_enable_this_cpu(void)
+/* Globally enable this CPU's APIC in the chosen mode (IA32_APIC_BASE). */
+static void apic_global_enable(void)
 {
 	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 	if (mode == APIC_MODE_X2APIC) {
@@ -88,6 +79,12 @@ static void apic_enable_this_cpu(void)
 	} else if (!(base & APIC_BASE_EN)) {
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	}
+}
+
+/* Every LVT entry masked first (firmware may have armed some), then software-enable, every priority. */
+static void apic_enable_this_cpu(bool bsp)
+{
+	apic_lvt_init_this_cpu(bsp);
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_VECTOR_SPURIOUS);
 }
@@ -119,13 +116,16 @@ bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic)
 		xapic = (volatile uint32_t *)paging_map_mmio(phys, 4096);
 		mode = APIC_MODE_XAPIC;
 	}
-	apic_enable_this_cpu();
+	apic_global_enable();
+	apic_lvt_selftest_arm(); /* armed_irqs=1 only */
+	apic_enable_this_cpu(true);
 	return ok;
 }
 
 void apic_init_ap(void)
 {
-	apic_enable_this_cpu();
+	apic_global_enable();
+	apic_enable_this_cpu(false);
 }
 
 uint32_t apic_id_from_cpuid(void)
@@ -182,7 +182,11 @@ static uint32_t apic_send(uint32_t dest, uint32_t icr_low)
 
 	apic_esr(); /* clear errors left from earlier */
 	if (mode == APIC_MODE_X2APIC) {
-		/* 11.12.9: one 64-bit write, no delivery status to poll. */
+		/* 11.12.9: one 64-bit write, no delivery status to poll. 11.12.3: a
+		 * WRMSR to an x2APIC register is not serializing and may pass earlier
+		 * stores; MFENCE;LFENCE first, so that what the IPI announces (a job
+		 * ticket, a barrier phase) is visible before it arrives. */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(X2APIC_MSR_ICR, ((uint64_t)dest << ICR_X2APIC_DEST_SHIFT) | icr_low);
 	} else {
 		/* ICR_HIGH first: writing ICR_LOW sends. Interrupts are off so a

@@ -18,7 +18,11 @@ enum apic_mode { APIC_MODE_XAPIC, APIC_MODE_X2APIC };
 
 /* Vectors this kernel uses (>= 32; the spurious vector's low 4 bits are 1s). */
 #define APIC_VECTOR_WAKE 0xF0   /* run_cores: work is waiting */
+#define APIC_VECTOR_TIMER 0xF1  /* the boot CPU's watchdog tick (apic_timer.c) */
 #define APIC_VECTOR_SPURIOUS 0xFF
+/* armed_irqs=1: what the self-test arms "as firmware", with no handler on purpose. */
+#define APIC_VECTOR_SELFTEST_TIMER 0x30
+#define APIC_VECTOR_SELFTEST_IOAPIC 0x31
 
 /*
  * BSP: choose the mode (x2APIC if the firmware left it on or `need_x2apic`),
@@ -29,6 +33,28 @@ enum apic_mode { APIC_MODE_XAPIC, APIC_MODE_X2APIC };
 bool apic_init_bsp(uint64_t madt_apic_phys, bool need_x2apic);
 /* AP: enable its own local APIC in the BSP's mode. */
 void apic_init_ap(void);
+
+/*
+ * Local vector table (apic_lvt.c). Every entry this APIC has (timer,
+ * thermal, performance counter, LINT0, LINT1, error, and CMCI where
+ * IA32_MCG_CAP has MCG_CMCI_P) is masked before interrupts are first
+ * enabled; then the BSP's LINT1 is set to NMI (an NMI from the chipset is
+ * reported, not lost). Called by apic_init_bsp/apic_init_ap.
+ */
+void apic_lvt_init_this_cpu(bool bsp);
+/* armed_irqs=1: arm the LVT timer (periodic) before the masking and wait until it is pending. */
+void apic_lvt_selftest_arm(void);
+/* Whether armed_irqs=1 was given (the I/O APIC arms a pin too). */
+bool apic_selftest_armed_irqs(void);
+/* armed_irqs=1: wait (bounded) until `vector` is pending in the BSP's IRR; false if it never is. */
+bool apic_selftest_wait_pending(unsigned vector);
+/*
+ * BSP, after every LVT entry and I/O APIC pin is masked, before the first
+ * `sti`: what the firmware left in service gets an EOI, and what it left
+ * pending is taken and dropped (WARN with the vectors), so that none of it
+ * ends the run as an "unexpected interrupt".
+ */
+void apic_drain_pending(void);
 
 /* This CPU's APIC id from CPUID (leaf 0BH x2APIC id, else leaf 1 EBX[31:24]); usable before apic_init_bsp. */
 uint32_t apic_id_from_cpuid(void);

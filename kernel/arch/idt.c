@@ -27,6 +27,7 @@ extern const uint64_t isr_stubs[IDT_VECTORS]; /* boot/isr.asm */
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static trap_handler_fn handlers[IDT_VECTORS];
+static trap_handler_fn default_handler;
 
 void idt_init(void)
 {
@@ -60,7 +61,17 @@ void idt_set_handler(unsigned vector, trap_handler_fn handler)
 	__atomic_store_n(&handlers[vector], handler, __ATOMIC_RELEASE);
 }
 
+void idt_set_default_handler(trap_handler_fn handler)
+{
+	__atomic_store_n(&default_handler, handler, __ATOMIC_RELEASE);
+}
+
 trap_handler_fn idt_handler(unsigned vector)
 {
-	return vector < IDT_VECTORS ? __atomic_load_n(&handlers[vector], __ATOMIC_ACQUIRE) : NULL;
+	if (vector >= IDT_VECTORS)
+		return NULL;
+	trap_handler_fn h = __atomic_load_n(&handlers[vector], __ATOMIC_ACQUIRE);
+	if (!h && vector >= IDT_FIRST_FREE_VECTOR)
+		h = __atomic_load_n(&default_handler, __ATOMIC_ACQUIRE);
+	return h;
 }

@@ -29,7 +29,13 @@ void idt_load_this_cpu(void);
  * report for that vector. Set handlers before interrupts can arrive.
  */
 void idt_set_handler(unsigned vector, trap_handler_fn handler);
-/* The handler for `vector`, or NULL. */
+/*
+ * For vectors >= 32 without a handler of their own (NULL, the default: they
+ * are fatal). Only for short windows with interrupts on, such as taking
+ * what the firmware left pending (apic_drain_pending).
+ */
+void idt_set_default_handler(trap_handler_fn handler);
+/* The handler for `vector` (for vectors >= 32 the default one if none is set), or NULL. */
 trap_handler_fn idt_handler(unsigned vector);
 
 #endif

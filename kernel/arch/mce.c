@@ -71,6 +71,11 @@ static bool is_intel_family6_before_1a(void)
 	return intel && family == 6 && model < 0x1A;
 }
 
+bool mce_has_cmci(void)
+{
+	return have_mca && (mcg_cap & MCG_CMCI_P);
+}
+
 unsigned mce_banks(void)
 {
 	return have_mca ? (unsigned)(mcg_cap & MCG_CAP_COUNT_MASK) : 0;

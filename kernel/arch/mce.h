@@ -30,6 +30,8 @@ void mce_init_bsp(void);
 void mce_init_this_cpu(void);
 /* Error-reporting banks (IA32_MCG_CAP.Count); 0 without MCA. */
 unsigned mce_banks(void);
+/* IA32_MCG_CAP.MCG_CMCI_P: the local APIC has a CMCI LVT entry (after mce_init_bsp). */
+bool mce_has_cmci(void);
 /*
  * Every online CPU reads its banks (BSP only, no job running). Corrected
  * errors: one WARN per bank with the count. Returns false (ERROR printed)
