@@ -15,6 +15,7 @@
 #include "arch/paging.h"
 #include "arch/percpu.h"
 #include "arch/smp.h"
+#include "arch/stacks.h"
 #include "arch/traps.h"
 #include "arch/tsc.h"
 #include "cmdline.h"
@@ -250,6 +251,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	print_env();
 	/* 16. Self-test of stopping all cores on a panic, on request (panic_cpu=N). */
 	run_cores_selftest();
+	/* 16a. Self-test of the AP stacks' guard pages, on request (overflow_cpu=N). */
+	stack_selftest();
 	/* 17. LLFree stress test on every core (stress=0 skips it). */
 	if (!stress_run(percpu_count()))
 		kernel_exit(false, "stress test failed");

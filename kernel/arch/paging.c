@@ -260,3 +260,27 @@ bool paging_is_stack_guard(uint64_t va)
 	uint64_t guard = (uint64_t)kernel_stack_guard;
 	return va >= guard && va < guard + SIZE_4K;
 }
+
+/*
+ * Kernel-only regions outside the direct map (the AP stacks, arch/stacks.c):
+ * 4 KiB pages, write-back, no-execute; what is not mapped stays a guard.
+ */
+void paging_map_at(uint64_t va, uint64_t phys, uint64_t size)
+{
+	bool irq = spin_lock_irqsave(&map_lock);
+	for (uint64_t off = 0; off < size; off += SIZE_4K) {
+		map_page(va + off, phys + off, SIZE_4K, PTE_WRITE | PTE_GLOBAL | nx);
+		invlpg(va + off);
+	}
+	spin_unlock_irqrestore(&map_lock, irq);
+}
+
+void paging_unmap_at(uint64_t va, uint64_t size)
+{
+	bool irq = spin_lock_irqsave(&map_lock);
+	for (uint64_t off = 0; off < size; off += SIZE_4K) {
+		unmap_page(va + off);
+		invlpg(va + off);
+	}
+	spin_unlock_irqrestore(&map_lock, irq);
+}

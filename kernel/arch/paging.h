@@ -7,6 +7,9 @@
  *   DIRECT_MAP_BASE + p  every physical byte p below the highest usable byte:
  *                        RAM write-back, holes and reserved chunks uncached,
  *                        no-execute; page 0 not present
+ *   KERNEL_VMA - 1 GiB   the APs' stacks, one 64 KiB slot per CPU, each
+ *                        stack above an unmapped guard (arch/stacks.h); the
+ *                        direct map never reaches this last GiB below the image
  *   KERNEL_VMA + p       the kernel image (text RX, rodata R, data/bss RW+NX),
  *                        except the guard page below the boot CPU's stack
  *
@@ -72,6 +75,14 @@ void *paging_map_mmio(uint64_t phys, uint64_t size);
  * Same locking and TLB rules as paging_map_mmio.
  */
 void *paging_map_wb(uint64_t phys, uint64_t size);
+
+/*
+ * Map [phys, phys+size) at `va`, outside the direct map (the AP stacks'
+ * region), 4 KiB pages, write-back, no-execute; unmap it again. Page
+ * aligned. Same locking and TLB rules as paging_map_mmio.
+ */
+void paging_map_at(uint64_t va, uint64_t phys, uint64_t size);
+void paging_unmap_at(uint64_t va, uint64_t size);
 
 /* Physical address of the top-level table (< 4 GiB), for the APs' CR3. */
 uint64_t paging_root_phys(void);

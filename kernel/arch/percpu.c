@@ -7,7 +7,7 @@
 
 #include "arch/cpu.h"
 
-static struct percpu bsp_percpu;
+static struct percpu table[CPU_MAX];
 static struct percpu *cpus[CPU_MAX];
 static _Atomic unsigned cpu_count;
 
@@ -27,12 +27,21 @@ void percpu_load(struct percpu *cpu)
 	write_gs_base((uint64_t)(uintptr_t)cpu);
 }
 
+struct percpu *percpu_prepare(unsigned index)
+{
+	struct percpu *cpu = &table[index];
+	__builtin_memset(cpu, 0, sizeof(*cpu));
+	cpu->self = cpu;
+	cpu->index = index;
+	return cpu;
+}
+
 void percpu_init_bsp(void)
 {
-	bsp_percpu.index = 0;
-	atomic_store(&bsp_percpu.state, CPU_ONLINE);
-	percpu_load(&bsp_percpu);
-	cpus[0] = &bsp_percpu;
+	struct percpu *bsp = percpu_prepare(0);
+	atomic_store(&bsp->state, CPU_ONLINE);
+	percpu_load(bsp);
+	cpus[0] = bsp;
 	atomic_store(&cpu_count, 1);
 }
 

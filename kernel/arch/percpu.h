@@ -3,9 +3,11 @@
  * IA32_GS_BASE MSR sets GS's base in 64-bit mode).
  *
  * Every CPU's struct percpu starts with a pointer to itself, so this_cpu() is
- * one `mov %gs:0`. The BSP's lives in the kernel image (it is needed before
- * the frame allocator exists); each AP's is allocated from LLFree together
- * with its stack (smp.c), so LLFree is initialised before any AP starts.
+ * one `mov %gs:0`. All of them live in one table in the kernel image, one
+ * cache line (or more) each, apart from the stacks: a stack overflow runs
+ * into an unmapped guard (arch/stacks.h), not into the per-CPU data. Each
+ * AP's stack is allocated from LLFree (smp.c), so LLFree is initialised
+ * before any AP starts.
  * CPUs are numbered densely: index 0 is the BSP, then every CPU that came
  * online, in MADT order; APIC ids are sparse and kept beside the index.
  */
@@ -28,11 +30,12 @@ struct percpu {
 	unsigned index;        /* dense: 0 = BSP */
 	uint32_t apic_id;
 	_Atomic int state;     /* enum cpu_state */
-	uint64_t frame_phys;   /* allocation holding this struct and the stack (0: static) */
+	unsigned panic_depth;  /* panics and fatal traps entered on this CPU (lib/panic.c) */
+	uint64_t stack_phys;   /* the AP's stack frames (arch/stacks.h); 0 for the BSP */
 	uintptr_t stack_top;
 	uint64_t started_tsc;  /* when the BSP sent the first SIPI */
 	uint64_t online_tsc;   /* when the CPU reported itself online */
-};
+} __attribute__((aligned(64)));
 
 static inline struct percpu *this_cpu(void)
 {
@@ -52,6 +55,8 @@ int this_cpu_index_or_unknown(void);
 
 /* Set up the BSP's static per-CPU data and its GS base. First thing in kmain. */
 void percpu_init_bsp(void);
+/* The table entry for dense index `index` (< CPU_MAX), zeroed, self and index set: for the AP about to start. */
+struct percpu *percpu_prepare(unsigned index);
 /* Point GS base at `cpu` (the AP trampoline does this itself). */
 void percpu_load(struct percpu *cpu);
 /* Record an online CPU under its dense index. */

@@ -16,6 +16,7 @@
 #include "arch/mce.h"
 #include "arch/paging.h"
 #include "arch/percpu.h"
+#include "arch/stacks.h"
 #include "arch/tsc.h"
 #include "lib/printf.h"
 #include "lib/run_cores.h"
@@ -31,9 +32,6 @@
 /* A started AP reaches C in microseconds on hardware, milliseconds under TCG. */
 #define AP_ONLINE_TIMEOUT_US 1000000ull
 
-/* One allocation per AP: struct percpu in the first page, the stack above. */
-#define AP_BLOCK_ORDER 3
-#define AP_BLOCK_BYTES (PAGE_SIZE << AP_BLOCK_ORDER)
 
 /* CR4 bits the trampoline sets before paging (SDM 2.5); the rest, such as
  * PCIDE (needs long mode) or CET (needs CR0.WP), the AP's C entry sets.
@@ -86,18 +84,16 @@ static bool wait_online(struct percpu *cpu, uint64_t us)
 	return atomic_load_explicit(&cpu->state, memory_order_acquire) == CPU_ONLINE;
 }
 
+/* Its per-CPU entry and a stack above a guard (arch/stacks.h). */
 static struct percpu *alloc_ap(unsigned index, uint32_t apic)
 {
-	uint64_t phys;
-	if (!frames_get(AP_BLOCK_ORDER, LLFREE_KIND_IMMOVABLE, &phys))
+	struct ap_stack stack;
+	if (!stack_alloc(index, &stack))
 		return NULL;
-	struct percpu *cpu = phys_to_virt(phys);
-	memset(cpu, 0, sizeof(*cpu));
-	cpu->self = cpu;
-	cpu->index = index;
+	struct percpu *cpu = percpu_prepare(index);
 	cpu->apic_id = apic;
-	cpu->frame_phys = phys;
-	cpu->stack_top = (uintptr_t)cpu + AP_BLOCK_BYTES;
+	cpu->stack_phys = stack.phys;
+	cpu->stack_top = stack.top;
 	return cpu;
 }
 
@@ -197,7 +193,7 @@ void smp_start_aps(const struct madt_info *madt, uint64_t tramp_phys, struct smp
 		if (!start_one(cpu, mb, vector)) {
 			/* Park it: a late start must not find the next AP's mailbox. */
 			apic_send_init(apic);
-			frames_put(cpu->frame_phys, AP_BLOCK_ORDER, LLFREE_KIND_IMMOVABLE);
+			stack_free(cpu->index, &(struct ap_stack){ cpu->stack_phys, cpu->stack_top });
 			report_failed(out, apic);
 			continue;
 		}

@@ -9,6 +9,7 @@
 #include "arch/idt.h"
 #include "arch/paging.h"
 #include "arch/percpu.h"
+#include "arch/stacks.h"
 #include "lib/panic.h"
 #include "verdict.h"
 
@@ -91,6 +92,8 @@ void trap_fatal(const struct trap_frame *f)
 		print_page_fault(f->error);
 	if (paging_is_stack_guard(read_cr2()))
 		kprintf("CR2 is in the guard page below the boot stack: kernel stack overflow\n");
+	if (stack_guard_cpu(read_cr2()) >= 0)
+		kprintf("CR2 is in the guard below cpu %d's stack: kernel stack overflow\n", stack_guard_cpu(read_cr2()));
 	print_registers(f);
 	panic_backtrace(f->rip, f->rbp);
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "arch/cpu.h"
+#include "arch/percpu.h"
 #include "verdict.h"
 
 #define BACKTRACE_MAX 24
@@ -17,27 +18,28 @@
 
 void (*panic_stop_others)(void);
 
-/* Two panics within this distance of each other's stack run on one CPU. */
-#define SAME_STACK_BYTES (64 * 1024)
+static atomic_uint panicking; /* CPUs that entered a panic; the first one reports */
+static unsigned early_depth;  /* before the per-CPU data exists only the BSP runs */
 
-static atomic_uint panicking;
-static uint64_t first_rsp;
+/* This CPU's count of panics entered (struct percpu; a static one before it exists). */
+static unsigned *panic_depth(void)
+{
+	return this_cpu_index_or_unknown() >= 0 ? &this_cpu()->panic_depth : &early_depth;
+}
 
 void panic_enter(void)
 {
-	uint64_t rsp = (uint64_t)__builtin_frame_address(0);
 	cli();
 	console_panic_mode();
-	if (atomic_fetch_add(&panicking, 1) != 0) {
-		/* A fault while panicking on this CPU: carry on to the verdict.
-		 * Another CPU panicking at the same time: leave the report to
-		 * the first one. */
-		uint64_t d = rsp > first_rsp ? rsp - first_rsp : first_rsp - rsp;
-		if (d > SAME_STACK_BYTES)
-			cpu_halt_forever();
+	/* A fault while this CPU panics (nested): carry on to the verdict. */
+	if ((*panic_depth())++ != 0)
 		return;
+	/* Another CPU panicking at the same time: leave it the report and the console. */
+	if (atomic_fetch_add(&panicking, 1) != 0) {
+		if (this_cpu_index_or_unknown() >= 0)
+			atomic_store(&this_cpu()->state, CPU_STOPPED);
+		cpu_halt_forever();
 	}
-	first_rsp = rsp;
 	void (*stop)(void) = panic_stop_others;
 	panic_stop_others = NULL;
 	if (stop)

@@ -42,9 +42,13 @@ static struct {
 
 static uint64_t generation;
 
-static uint64_t opt_panic_cpu;
-KOPT_UINT(opt_panic_cpu, "panic_cpu", "0",
-	  "self-test: CPU N (1..) panics inside a job on every core; all stop, the run fails");
+static struct kopt_list opt_panic_cpu;
+KOPT_LIST(opt_panic_cpu, "panic_cpu", "0",
+	  "self-test: CPU N (1..) panics inside a job on every core; all stop, the run fails. "
+	  "N,M: both panic at the same moment, one report (not taken for a nested panic)");
+/* How long the CPUs of panic_cpu=N,M wait for each other before they panic anyway. */
+#define PANIC_TOGETHER_US 1000000ull
+static _Atomic unsigned panic_ready;
 
 static void wake_handler(struct trap_frame *frame)
 {
@@ -168,12 +172,25 @@ void run_cores(unsigned cores, core_fn fn, void *arg)
 		wait_while_equal(&job.finished, done);
 }
 
-/* The chosen core panics; the others spin with interrupts off: only an NMI stops them. */
+static bool is_panic_cpu(unsigned core)
+{
+	for (size_t i = 0; i < opt_panic_cpu.count; i++)
+		if (opt_panic_cpu.items[i] == core)
+			return true;
+	return false;
+}
+
+/* The chosen cores panic together; the others spin with interrupts off: only an NMI stops them. */
 static void panic_job(unsigned core, void *arg)
 {
 	(void)arg;
-	if (core == opt_panic_cpu)
+	if (is_panic_cpu(core)) {
+		uint64_t deadline = tsc_begin() + tsc_us_to_ticks(PANIC_TOGETHER_US);
+		atomic_fetch_add(&panic_ready, 1);
+		while (atomic_load(&panic_ready) < opt_panic_cpu.count && tsc_begin() < deadline)
+			cpu_pause();
 		panic("panic_cpu=%u: deliberate panic on cpu %u (apic id %u)", core, core, this_cpu()->apic_id);
+	}
 	cli();
 	for (;;)
 		cpu_pause();
@@ -181,13 +198,16 @@ static void panic_job(unsigned core, void *arg)
 
 void run_cores_selftest(void)
 {
-	if (opt_panic_cpu == 0)
+	if (opt_panic_cpu.count == 1 && opt_panic_cpu.items[0] == 0)
 		return;
 	/* A self-test that was asked for and cannot run is a failed run, not a skipped one. */
-	if (opt_panic_cpu >= percpu_count()) {
-		kprintf("ERROR msg=\"panic_cpu=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n",
-			(unsigned long long)opt_panic_cpu, percpu_count() - 1, percpu_count());
-		kernel_exit(false, "panic_cpu out of range");
+	for (size_t i = 0; i < opt_panic_cpu.count; i++) {
+		uint64_t n = opt_panic_cpu.items[i];
+		if (n == 0 || n >= percpu_count()) {
+			kprintf("ERROR msg=\"panic_cpu=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n",
+				(unsigned long long)n, percpu_count() - 1, percpu_count());
+			kernel_exit(false, "panic_cpu out of range");
+		}
 	}
 	run_cores(percpu_count(), panic_job, NULL);
 }
