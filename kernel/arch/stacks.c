@@ -24,6 +24,10 @@ _Static_assert(GUARD_BYTES >= PAGE_SIZE, "at least one guard page");
 static uint64_t opt_overflow_cpu;
 KOPT_UINT(opt_overflow_cpu, "overflow_cpu", "0",
 	  "self-test: CPU N (1..) overflows its stack; the guard must turn it into a report naming it (the run fails)");
+static bool opt_overflow_in_panic;
+KOPT_BOOL(opt_overflow_in_panic, "overflow_in_panic", "0",
+	  "with overflow_cpu=N: CPU N is panicking when it overflows (a nested panic on another stack: "
+	  "the report must still end in a verdict)");
 
 static uint64_t stack_base(unsigned index)
 {
@@ -70,8 +74,13 @@ static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
 static void overflow_job(unsigned core, void *arg)
 {
 	(void)arg;
-	if (core == opt_overflow_cpu)
-		recurse(0);
+	if (core != opt_overflow_cpu)
+		return;
+	if (opt_overflow_in_panic) {
+		panic_enter(); /* the double fault's report is then a nested panic, on the IST stack */
+		kprintf("overflow_in_panic: cpu %u panicking, now overflowing its stack\n", core);
+	}
+	recurse(0);
 }
 
 void stack_selftest(void)

@@ -92,6 +92,53 @@ check_armed_irqs() {
 			'^DONE status=ok reason="boot complete"$' && no_line '^ERROR' && pass
 }
 
-ALL=(no_hypervisor_no_exit mce_uncorrected mce_corrected armed_irqs)
+# An NMI from outside (the chipset's SERR/IOCHK, here the monitor's nmi
+# command) reaches every CPU at once, in NMI context where the panic's stop
+# NMI cannot stop them: exactly one CPU reports, the others are not taken for
+# a nested panic of that CPU, and the run ends with its verdict.
+check_nmi_all_cpus() {
+	inject nmi_all_cpus 1 nmi -- --smp 4 -- stress_seconds=30 &&
+		expect '^ERROR msg="NMI" vector=2 ' '^DONE status=fail reason="exception 2 NMI"$' || return
+	local errors
+	errors=$(log_lines | grep -ac '^ERROR')
+	((errors == 1)) || { fail "$errors ERROR lines, expected one report"; return; }
+	pass
+}
+
+# An AP's stack overflow runs into the unmapped guard below it: a double
+# fault on the IST stack, and a report that names the CPU (not a silent
+# overwrite of whatever lay below the stack).
+check_stack_guard() {
+	run stack_guard 1 --smp 4 -- stress=0 overflow_cpu=3 &&
+		expect '^ERROR msg="#DF double fault" vector=8 .* cpu=3$' \
+			"^CR2 is in the guard below cpu 3's stack: kernel stack overflow$" \
+			'^DONE status=fail reason="exception 8 #DF double fault"$' && pass
+}
+
+# The same overflow while CPU 3 is already panicking: the double fault is a
+# nested panic of CPU 3 on another stack (IST), and the report must go on to
+# the verdict (the old test by stack distance took it for another CPU and
+# halted without one).
+check_nested_panic() {
+	run nested_panic 1 --smp 4 -- stress=0 overflow_cpu=3 overflow_in_panic=1 &&
+		expect '^overflow_in_panic: cpu 3 panicking, now overflowing its stack$' \
+			'^ERROR msg="#DF double fault" vector=8 .* cpu=3$' \
+			'^DONE status=fail reason="exception 8 #DF double fault"$' && pass
+}
+
+# Two CPUs panic at the same moment: one report, one verdict; the second is
+# stopped, not taken for a nested panic of the first.
+check_panic_two_cpus() {
+	run panic_two_cpus 1 --smp 4 -- stress=0 panic_cpu=1,2 &&
+		expect '^ERROR msg="panic: panic_cpu=[12]: deliberate panic on cpu [12] ' \
+			'^DONE status=fail reason="panic"$' || return
+	local errors
+	errors=$(log_lines | grep -ac '^ERROR')
+	((errors == 1)) || { fail "$errors ERROR lines, expected one report"; return; }
+	pass
+}
+
+ALL=(no_hypervisor_no_exit mce_uncorrected mce_corrected armed_irqs nmi_all_cpus stack_guard nested_panic
+	panic_two_cpus)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu hardware tests"
