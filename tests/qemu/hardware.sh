@@ -11,7 +11,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOGS=$BUILD/tests/qemu
 LOG_PREFIX=hw-
-RUN_ARGS=(--kernel)
+RUN_ARGS=(--kernel --timeout 30) # a check that hangs fails in 30 s
 
 # Without the CPUID hypervisor bit (as on a real CPU) the kernel must not touch
 # port 0xf4 even though QEMU has the exit device there: it halts after its
