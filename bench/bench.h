@@ -41,6 +41,15 @@ struct bench_env {
 	void (*print)(const char *line);
 	/* Optional: called while spinning (pause; a host with more threads than CPUs yields). */
 	void (*relax)(void);
+	/*
+	 * Optional: bounds the barriers. A core that has waited wait_limit_s
+	 * seconds for the others calls stuck() with the first core that never
+	 * arrived and the benchmark's name; stuck() must not return (the kernel
+	 * ends the run, the host program exits). Without either, barriers wait
+	 * as long as it takes.
+	 */
+	unsigned wait_limit_s;
+	void (*stuck)(unsigned core, const char *where, unsigned seconds);
 	/* Optional: called with every result after its RESULT line is printed. */
 	void (*result)(const struct bench_result *r, void *ctx);
 	void *result_ctx;

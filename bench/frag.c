@@ -93,14 +93,14 @@ void frag_core(unsigned core, void *arg)
 	struct run *r = arg;
 	struct core_stat *st = &r->stats[core];
 
-	run_barrier(r);
+	run_barrier(r, core);
 	frag_fill(r, core);
-	run_barrier(r);
+	run_barrier(r, core);
 	if (core == 0) {
 		uint64_t seed = SHUFFLE_SEED;
 		shuffle(r->slots, atomic_load(&r->filled), &seed);
 	}
-	run_barrier(r);
+	run_barrier(r, core);
 	/* Chunks of the shuffled array; each core frees the second half of its own. */
 	uint64_t n = atomic_load(&r->filled);
 	if (n > r->alloc->frames)
@@ -111,11 +111,11 @@ void frag_core(unsigned core, void *arg)
 	run_put_all(r, core, r->slots + st->lo + st->live, len / 2);
 	st->seed = SHUFFLE_SEED + 1 + core;
 	st->get_ops = st->put_ops = 0;
-	run_barrier(r);
+	run_barrier(r, core);
 	for (unsigned round = 0; round <= r->rounds; round++) {
 		if (round > 0)
 			frag_round(r, core);
-		run_barrier(r);
+		run_barrier(r, core);
 		if (core == 0) {
 			struct frag_round *out = &r->round[round];
 			frag_measure(r, out);
@@ -124,7 +124,7 @@ void frag_core(unsigned core, void *arg)
 			for (unsigned c = 0; c < r->cores; c++)
 				out->allocs += r->stats[c].get_ops;
 		}
-		run_barrier(r);
+		run_barrier(r, core);
 	}
 	run_put_all(r, core, r->slots + st->lo, st->live);
 }

@@ -7,19 +7,47 @@
 
 #include "fmt.h"
 
-void run_barrier(struct run *r)
+/* Spins between looks at the clock while a barrier waits. */
+#define BARRIER_CHECK_SPINS 1024u
+
+/*
+ * A waiter at generation `gen` that has waited env->wait_limit_s since
+ * `*since` (0: not started) names the first core that has not arrived.
+ * Nobody can be past `gen` while a waiter still sees it, so every core whose
+ * mark differs from gen + 1 is missing.
+ */
+static void barrier_check(struct run *r, unsigned gen, uint64_t *since)
+{
+	uint64_t now = r->env->ticks();
+	if (*since == 0) {
+		*since = now;
+		return;
+	}
+	if (now - *since < (uint64_t)r->env->wait_limit_s * r->env->tsc_hz)
+		return;
+	for (unsigned c = 0; c < r->cores; c++)
+		if (atomic_load_explicit(&r->stats[c].arrived, memory_order_acquire) != gen + 1)
+			r->env->stuck(c, bench_name(r->bench), r->env->wait_limit_s);
+}
+
+void run_barrier(struct run *r, unsigned core)
 {
 	unsigned gen = atomic_load_explicit(&r->generation, memory_order_acquire);
+	bool bounded = r->env->stuck && r->env->wait_limit_s;
+	uint64_t since = 0;
+	atomic_store_explicit(&r->stats[core].arrived, gen + 1, memory_order_release);
 	if (atomic_fetch_add_explicit(&r->arrived, 1, memory_order_acq_rel) + 1 == r->cores) {
 		atomic_store_explicit(&r->arrived, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->generation, gen + 1, memory_order_release);
 		return;
 	}
-	while (atomic_load_explicit(&r->generation, memory_order_acquire) == gen) {
+	for (unsigned spins = 1; atomic_load_explicit(&r->generation, memory_order_acquire) == gen; spins++) {
 		if (r->env->relax)
 			r->env->relax();
 		else
 			__builtin_ia32_pause();
+		if (bounded && spins % BARRIER_CHECK_SPINS == 0)
+			barrier_check(r, gen, &since);
 	}
 }
 

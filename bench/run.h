@@ -54,6 +54,7 @@ struct core_stat {
 	enum op op;
 	uint64_t lo, live; /* frag: this core's chunk of the frame array, live frames */
 	uint64_t seed;
+	atomic_uint arrived; /* barrier generation + 1 at this core's last arrival */
 };
 
 struct frag_round {
@@ -80,8 +81,11 @@ struct run {
 	uint64_t *histogram;  /* areas per allocated-frame count 0..512 */
 };
 
-/* All cores of the run meet here (sense-reversing: reusable at once). */
-void run_barrier(struct run *r);
+/*
+ * All cores of the run meet here (sense-reversing: reusable at once); `core`
+ * is the caller's. Bounded by env->wait_limit_s when env->stuck is set.
+ */
+void run_barrier(struct run *r, unsigned core);
 /* Remember the first allocator error of a core. */
 void run_fail(struct core_stat *st, enum op op, int err);
 /* Allocate n frames of the run's order into a[0..n), empty slots after an error; returns how many. */

@@ -14,17 +14,17 @@ static void get_then_put(struct run *r, unsigned core, bool shuffled)
 	struct core_stat *st = &r->stats[core];
 	uint64_t *mine = r->slots + core * r->allocs;
 
-	run_barrier(r);
+	run_barrier(r, core);
 	uint64_t t0 = r->env->ticks();
 	st->get_ops = run_get_all(r, core, mine, r->allocs);
 	uint64_t t1 = r->env->ticks();
-	run_barrier(r);
+	run_barrier(r, core);
 	if (shuffled) {
 		if (core == 0) {
 			uint64_t seed = SHUFFLE_SEED;
 			shuffle(r->slots, r->allocs * r->cores, &seed);
 		}
-		run_barrier(r);
+		run_barrier(r, core);
 	}
 	uint64_t t2 = r->env->ticks();
 	st->put_ops = run_put_all(r, core, mine, r->allocs);
@@ -46,7 +46,7 @@ void repeat_core(unsigned core, void *arg)
 	uint64_t pairs = 0;
 
 	run_get_all(r, core, mine, r->allocs); /* untimed, kept */
-	run_barrier(r);
+	run_barrier(r, core);
 	uint64_t t0 = r->env->ticks();
 	for (; pairs < r->allocs && st->op == OP_NONE; pairs++) {
 		uint64_t frame;
@@ -60,7 +60,7 @@ void repeat_core(unsigned core, void *arg)
 			run_fail(st, OP_PUT, err);
 	}
 	uint64_t t1 = r->env->ticks();
-	run_barrier(r);
+	run_barrier(r, core);
 	run_put_all(r, core, mine, r->allocs);
 	st->get_ticks = t1 - t0;
 	st->get_ops = pairs;

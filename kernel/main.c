@@ -32,6 +32,7 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/run_cores.h"
+#include "lib/watchdog.h"
 #include "lib/string.h"
 #include "mm/frames.h"
 #include "mm/memmap.h"
@@ -243,6 +244,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	find_timers();
 	if (!tsc_calibrate())
 		kernel_exit(false, "no TSC frequency");
+	/* 13a. Watchdog: the APIC timer that wakes the waiting BSP, measured against the TSC. */
+	watchdog_init();
 	/* 14. LLFree over all RAM, sized for every CPU found; APs' stacks and per-CPU data come from it. */
 	if (!frames_init(&memmap, (unsigned)madt.cpu_count))
 		kernel_exit(false, "frame allocator");
@@ -250,22 +253,27 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	smp_start_aps(&madt, memmap_low_page(&memmap), &smp);
 	print_env();
 	/* 16. Self-test of stopping all cores on a panic, on request (panic_cpu=N). */
+	run_cores_phase("selftest");
 	run_cores_selftest();
 	/* 16a. Self-test of the AP stacks' guard pages, on request (overflow_cpu=N). */
 	stack_selftest();
 	/* 17. LLFree stress test on every core (stress=0 skips it). */
+	run_cores_phase("stress");
 	if (!stress_run(percpu_count()))
 		kernel_exit(false, "stress test failed");
 	/* 17a. Machine-check banks of every CPU: corrected errors as WARN per bank; uncorrected ones fail. */
+	run_cores_phase("mce-poll");
 	if (!mce_poll(percpu_count()))
 		kernel_exit(false, "uncorrected machine check error");
 	/* 18. Benchmarks on every online CPU (bench=...), after the stress test checked the allocator. */
+	run_cores_phase("bench");
 	if (!kbench_run())
 		kernel_exit(false, "benchmark failed");
 	/* 19. Persistent LLFree instance (pmem=overwrite|recover) on the NFIT or pmem_size/pmem_at range. */
 	if (!pmem_init(have_acpi ? &acpi : NULL, &memmap, percpu_count()))
 		kernel_exit(false, "persistent memory");
 	/* 20. Recovery check against the per-core logs; crash=1: crash mode until killed; orderly shutdown. */
+	run_cores_phase("pmem");
 	if (!crash_run(percpu_count()))
 		kernel_exit(false, "persistent memory test failed");
 

@@ -195,6 +195,17 @@ static void host_print(const char *line)
 	pthread_mutex_unlock(&print_lock);
 }
 
+/* A barrier that waited this long for a thread: it is stuck (a host busy with other work takes seconds, not minutes). */
+#define HOST_WAIT_LIMIT_S 600
+
+static void host_stuck(unsigned core, const char *where, unsigned seconds)
+{
+	char line[128];
+	snprintf(line, sizeof(line), "ERROR msg=\"core %u stuck in %s for %u s\"", core, where, seconds);
+	host_print(line);
+	exit(1);
+}
+
 bool host_env_init(struct bench_env *env, struct host_info *info, uint64_t frames)
 {
 	find_cpus();
@@ -211,6 +222,8 @@ bool host_env_init(struct bench_env *env, struct host_info *info, uint64_t frame
 		.free = host_free,
 		.print = host_print,
 		.relax = host_relax,
+		.wait_limit_s = HOST_WAIT_LIMIT_S,
+		.stuck = host_stuck,
 	};
 	return info->tsc_hz > 0;
 }

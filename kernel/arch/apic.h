@@ -56,6 +56,15 @@ bool apic_selftest_wait_pending(unsigned vector);
  */
 void apic_drain_pending(void);
 
+/*
+ * This CPU's APIC timer as a one-shot wake-up (apic_timer.c): measured once
+ * against the TSC (after tsc_calibrate; false if it does not count), then
+ * armed for about `ms` milliseconds on APIC_VECTOR_TIMER, or stopped.
+ */
+bool apic_timer_calibrate(void);
+void apic_timer_oneshot_ms(unsigned ms);
+void apic_timer_stop(void);
+
 /* This CPU's APIC id from CPUID (leaf 0BH x2APIC id, else leaf 1 EBX[31:24]); usable before apic_init_bsp. */
 uint32_t apic_id_from_cpuid(void);
 

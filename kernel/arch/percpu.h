@@ -35,6 +35,12 @@ struct percpu {
 	uintptr_t stack_top;
 	uint64_t started_tsc;  /* when the BSP sent the first SIPI */
 	uint64_t online_tsc;   /* when the CPU reported itself online */
+	/* lib/watchdog.c: the word this CPU sleeps on until it differs from wait_old (0: not waiting) */
+	_Atomic uintptr_t wait_word;
+	unsigned wait_old;
+	uint64_t wait_since;   /* TSC */
+	/* lib/run_cores.c: generation of the last job this CPU joined, and of the last it finished */
+	_Atomic uint64_t job_joined, job_done;
 } __attribute__((aligned(64)));
 
 static inline struct percpu *this_cpu(void)

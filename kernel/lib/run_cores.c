@@ -18,6 +18,8 @@
 #include "lib/barrier.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "lib/string.h"
+#include "lib/watchdog.h"
 #include "verdict.h"
 
 #define IDT_VECTOR_NMI 2 /* SDM Vol. 3A, 6.3.1 */
@@ -28,7 +30,7 @@
 #define TICKET_GEN_SHIFT 16
 #define TICKET_CORES_MASK 0xFFFFu
 /* An AP that does not check in within this time is reported and the run fails. */
-#define CHECKIN_TIMEOUT_US 10000000ull
+#define CHECKIN_TIMEOUT_S 10u
 
 static struct {
 	core_fn fn;
@@ -41,6 +43,16 @@ static struct {
 } job;
 
 static uint64_t generation;
+static const char *phase = "boot";
+
+static uint64_t opt_hang_cpu;
+KOPT_UINT(opt_hang_cpu, "hang_cpu", "0",
+	  "self-test: CPU N (1..) spins with interrupts off in the first job it joins (of hang_phase); "
+	  "the watchdog must end the run naming it");
+static char opt_hang_phase[16];
+KOPT_STRING(opt_hang_phase, "hang_phase", "any",
+	  "with hang_cpu=N: the phase whose first job hangs: any, selftest, stress, mce-poll, bench, pmem");
+static _Atomic bool hung;
 
 static struct kopt_list opt_panic_cpu;
 KOPT_LIST(opt_panic_cpu, "panic_cpu", "0",
@@ -108,13 +120,53 @@ void run_cores_init(void)
 	sti();
 }
 
-static void run_job(unsigned core)
+/* hang_cpu=N: what a livelocked or wedged CPU looks like to the others. */
+static void hang_selftest(unsigned core)
 {
+	if (core != opt_hang_cpu || (strcmp(opt_hang_phase, "any") != 0 && strcmp(opt_hang_phase, phase) != 0))
+		return;
+	if (atomic_exchange(&hung, true))
+		return;
+	cli();
+	for (;;)
+		cpu_pause();
+}
+
+static void run_job(unsigned core, uint64_t gen)
+{
+	struct percpu *self = this_cpu();
+	atomic_store_explicit(&self->job_joined, gen, memory_order_release);
 	atomic_fetch_add_explicit(&job.checked_in, 1, memory_order_acq_rel);
 	barrier_wait(&job.start);
+	hang_selftest(core);
 	job.fn(core, job.arg);
+	atomic_store_explicit(&self->job_done, gen, memory_order_release);
 	if (atomic_fetch_add_explicit(&job.finished, 1, memory_order_acq_rel) + 1 == job.cores - 1)
 		wake_cpu(0);
+}
+
+void run_cores_phase(const char *name)
+{
+	phase = name;
+}
+
+const char *run_cores_phase_name(void)
+{
+	return phase;
+}
+
+int run_cores_stuck_cpu(void)
+{
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 1; i < job.cores; i++) {
+			struct percpu *cpu = percpu_get(i);
+			bool done = atomic_load_explicit(&cpu->job_done, memory_order_acquire) == generation;
+			bool waiting = atomic_load_explicit(&cpu->wait_word, memory_order_acquire) != 0;
+			if (!done && (pass == 1 || !waiting))
+				return (int)i; /* first pass: working; second: all left are waiting (a deadlock) */
+		}
+	}
+	return -1;
 }
 
 void run_cores_ap_loop(struct percpu *cpu)
@@ -131,18 +183,36 @@ void run_cores_ap_loop(struct percpu *cpu)
 		}
 		seen = gen;
 		sti(); /* wake-ups inside the job (barriers) */
-		run_job(cpu->index);
+		run_job(cpu->index, gen);
 	}
 }
 
-/* Only the BSP spins, and only while the others wake up: bounded, names the laggards. */
+/* Every AP of the job that has not joined it gets its wake-up again; the first of them, or -1. */
+static int resend_not_joined(uint64_t waited)
+{
+	int first = -1;
+	for (unsigned i = 1; i < job.cores; i++) {
+		if (atomic_load_explicit(&percpu_get(i)->job_joined, memory_order_acquire) == generation)
+			continue;
+		watchdog_resend(i, waited, "job-start");
+		first = first < 0 ? (int)i : first;
+	}
+	return first;
+}
+
+/* Only the BSP spins, and only while the others wake up: bounded, lost wake-ups sent again. */
 static void wait_checked_in(unsigned want)
 {
-	uint64_t deadline = tsc_begin() + tsc_us_to_ticks(CHECKIN_TIMEOUT_US);
+	uint64_t t0 = tsc_begin(), last = t0;
+	uint64_t resend = tsc_us_to_ticks(WATCHDOG_RESEND_MS * 1000ull);
 	while (atomic_load_explicit(&job.checked_in, memory_order_acquire) != want) {
-		if (tsc_begin() > deadline)
-			panic("run_cores: only %u of %u APs checked in within %llu us", atomic_load(&job.checked_in),
-			      want, (unsigned long long)CHECKIN_TIMEOUT_US);
+		uint64_t now = tsc_begin();
+		if (now - last > resend) {
+			int late = resend_not_joined(now - t0);
+			last = now;
+			if (late > 0 && now - t0 > CHECKIN_TIMEOUT_S * tsc_hz())
+				watchdog_stuck((unsigned)late, "the start of a job", CHECKIN_TIMEOUT_S);
+		}
 		cpu_pause();
 	}
 }
@@ -163,7 +233,7 @@ void run_cores(unsigned cores, core_fn fn, void *arg)
 	atomic_store(&job.finished, 0);
 	atomic_store_explicit(&job.ticket, generation << TICKET_GEN_SHIFT | cores, memory_order_release);
 	for (unsigned i = 1; i < cores; i++)
-		apic_send_fixed(percpu_get(i)->apic_id, APIC_VECTOR_WAKE);
+		wake_cpu(i);
 
 	wait_checked_in(cores - 1);
 	barrier_wait(&job.start);
@@ -198,6 +268,11 @@ static void panic_job(unsigned core, void *arg)
 
 void run_cores_selftest(void)
 {
+	if (opt_hang_cpu >= percpu_count()) {
+		kprintf("ERROR msg=\"hang_cpu=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n",
+			(unsigned long long)opt_hang_cpu, percpu_count() - 1, percpu_count());
+		kernel_exit(false, "hang_cpu out of range");
+	}
 	if (opt_panic_cpu.count == 1 && opt_panic_cpu.items[0] == 0)
 		return;
 	/* A self-test that was asked for and cannot run is a failed run, not a skipped one. */

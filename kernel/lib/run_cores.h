@@ -25,6 +25,14 @@ void run_cores_init(void);
  * clamped with a WARN) and wait for all. BSP only; not reentrant.
  */
 void run_cores(unsigned cores, core_fn fn, void *arg);
+/* Name of what the following jobs do, for the watchdog's report ("stress", "bench"). */
+void run_cores_phase(const char *name);
+const char *run_cores_phase_name(void);
+/*
+ * The watchdog's suspect in the job now running (BSP): the first AP that
+ * neither finished it nor waits, else the first that has not finished; -1.
+ */
+int run_cores_stuck_cpu(void);
 /* panic_cpu=N: CPU N panics in a job on all CPUs; the others must be stopped. */
 void run_cores_selftest(void);
 /* An AP's life after start-up: wait for jobs forever. */

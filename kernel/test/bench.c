@@ -17,6 +17,7 @@
 #include "cmdline.h"
 #include "lib/printf.h"
 #include "lib/run_cores.h"
+#include "lib/watchdog.h"
 #include "lib/string.h"
 #include "llfree.h"
 #include "mm/contig.h"
@@ -78,6 +79,14 @@ static uint64_t ticks(void)
 static void relax(void)
 {
 	cpu_pause();
+}
+
+/* A barrier waited too long (bench_env.stuck): the watchdog's report and verdict. */
+static void stuck(unsigned core, const char *where, unsigned seconds)
+{
+	char phase[48];
+	ksnprintf(phase, sizeof(phase), "bench %s", where);
+	watchdog_stuck(core, phase, seconds);
 }
 
 /* kprintf holds the console lock for the whole call: lines never interleave. */
@@ -169,6 +178,8 @@ bool kbench_run(void)
 		.free = contig_free,
 		.print = print_line,
 		.relax = relax,
+		.wait_limit_s = watchdog_limit_s(),
+		.stuck = stuck,
 		.result = count_result,
 		.result_ctx = &results,
 	};

@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,4 +548,69 @@ Test(frag, measure_counts_moves_and_free_areas)
 	cr_assert_eq(out.free_areas, 3);
 	balloc_fini(&alloc);
 	clear_output();
+}
+
+/* ---- the bounded barrier ---- */
+
+static jmp_buf stuck_jump;
+static unsigned stuck_core, stuck_seconds, stuck_calls;
+static char stuck_where[32];
+
+/* env.stuck must not return: this one jumps back into the test. */
+static void record_stuck(unsigned core, const char *where, unsigned seconds)
+{
+	stuck_core = core;
+	stuck_seconds = seconds;
+	stuck_calls++;
+	snprintf(stuck_where, sizeof(stuck_where), "%s", where);
+	longjmp(stuck_jump, 1);
+}
+
+/* Core 2 has arrived (and waits), core 1 never comes: core 0 names core 1 after the limit. */
+Test(barrier, names_the_core_that_never_arrives)
+{
+	struct bench_env env = test_env(FRAMES);
+	env.wait_limit_s = 1;
+	env.stuck = record_stuck;
+	struct core_stat stats[3] = { { .op = OP_NONE }, { .op = OP_NONE }, { .op = OP_NONE } };
+	struct run r = { .env = &env, .bench = BENCH_RAND, .cores = 3, .stats = stats };
+	atomic_store(&stats[2].arrived, 1);
+	atomic_store(&r.arrived, 1);
+	stuck_calls = 0;
+	if (setjmp(stuck_jump) == 0) {
+		run_barrier(&r, 0);
+		cr_assert_fail("run_barrier returned although core 1 never arrived");
+	}
+	cr_assert_eq(stuck_calls, 1);
+	cr_assert_eq(stuck_core, 1);
+	cr_assert_str_eq(stuck_where, "rand");
+	cr_assert_eq(stuck_seconds, 1);
+}
+
+static void *barrier_thread(void *arg)
+{
+	struct run *r = arg;
+	for (int i = 0; i < 100; i++)
+		run_barrier(r, 1);
+	return NULL;
+}
+
+/* Both cores meet 100 times: the bound never fires. */
+Test(barrier, bounded_barrier_passes_when_all_arrive)
+{
+	struct bench_env env = test_env(FRAMES);
+	env.wait_limit_s = 1;
+	env.stuck = record_stuck;
+	struct core_stat stats[2] = { { .op = OP_NONE }, { .op = OP_NONE } };
+	struct run r = { .env = &env, .bench = BENCH_BULK, .cores = 2, .stats = stats };
+	pthread_t t;
+	stuck_calls = 0;
+	if (setjmp(stuck_jump) != 0)
+		cr_assert_fail("stuck() called for core %u although both arrive", stuck_core);
+	cr_assert_eq(pthread_create(&t, NULL, barrier_thread, &r), 0);
+	for (int i = 0; i < 100; i++)
+		run_barrier(&r, 0);
+	pthread_join(t, NULL);
+	cr_assert_eq(stuck_calls, 0);
+	cr_assert_eq(atomic_load(&r.generation), 100);
 }

@@ -138,7 +138,34 @@ check_panic_two_cpus() {
 	pass
 }
 
+# hang_cpu=2: CPU 2 spins with interrupts off in the stress test while the
+# others sleep in its barriers; the boot CPU's watchdog names it within
+# watchdog=2 seconds and the NMI stop still reaches it.
+check_hang_stress() {
+	run hang_stress 1 --smp 4 -- hang_cpu=2 watchdog=2 &&
+		expect '^ERROR msg="cpu 2 stuck in stress for 2 s"$' \
+			'^WARN msg="panic on cpu 0 \(apic id 0\); stopped 3 of 3 other CPUs"$' \
+			'^DONE status=fail reason="cpu stuck"$' && pass
+}
+
+# The same in a benchmark, whose portable barrier spins: bounded by
+# bench_env.wait_limit_s, reported through the kernel's watchdog.
+check_hang_bench() {
+	run hang_bench 1 --smp 4 -- stress=0 bench=bulk orders=0 cores=4 iterations=1 hang_cpu=2 hang_phase=bench \
+		watchdog=2 && expect '^ERROR msg="cpu 2 stuck in bench bulk for 2 s"$' \
+		'^DONE status=fail reason="cpu stuck"$' && pass
+}
+
+# Every third wake-up IPI is never sent: the watchdog sends each again, at
+# the start of a job and in the barriers, and the run passes.
+check_lost_wakeups() {
+	run lost_wakeups 0 --smp 4 -- lose_wakeups=3 &&
+		expect '^WARN msg="cpu [1-3] still asleep after its wake-up: IPI sent again" where=job-start ' \
+			'^WARN msg="cpu [1-3] still asleep after its wake-up: IPI sent again" where=wait ' \
+			'^TEST name=stress cores=4 result=ok ' '^DONE status=ok reason="boot complete"$' && pass
+}
+
 ALL=(no_hypervisor_no_exit mce_uncorrected mce_corrected armed_irqs nmi_all_cpus stack_guard nested_panic
-	panic_two_cpus)
+	panic_two_cpus hang_stress hang_bench lost_wakeups)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu hardware tests"
