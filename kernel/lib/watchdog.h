@@ -5,8 +5,8 @@
  * waits for in its struct percpu. The boot CPU, whenever it waits itself,
  * wakes at least every WATCHDOG_TICK_MS (local APIC timer, one-shot) and
  * looks at all of them:
- *   - a CPU still asleep although its word has changed lost its wake-up IPI:
- *     the IPI is sent again (WARN);
+ *   - a CPU still asleep WATCHDOG_RESEND_MS after its word changed lost its
+ *     wake-up IPI (or its vCPU was not scheduled): the IPI is sent again;
  *   - when the boot CPU has waited watchdog=S seconds, the job's first CPU
  *     that neither finished nor waits (else the first that has not finished)
  *     is stuck: `ERROR msg="cpu N stuck in <phase> for S s"`, every CPU is
@@ -44,7 +44,7 @@ void watchdog_wait_end(void);
 void watchdog_bsp_sleep(uint64_t since);
 /* Wake-up IPIs the watchdog has sent again so far. */
 unsigned watchdog_resent(void);
-/* Re-send CPU `index`'s wake-up, counted and reported (WARN, saying `where` it was waited for). */
+/* Re-send CPU `index`'s wake-up, counted and reported (a line saying `where` it was waited for). */
 void watchdog_resend(unsigned index, uint64_t waited_ticks, const char *where);
 
 /* Report CPU `cpu` stuck in `phase` for `seconds`, stop every CPU, end the run. */

@@ -160,8 +160,8 @@ check_hang_bench() {
 # the start of a job and in the barriers, and the run passes.
 check_lost_wakeups() {
 	run lost_wakeups 0 --smp 4 -- lose_wakeups=3 &&
-		expect '^WARN msg="cpu [1-3] still asleep after its wake-up: IPI sent again" where=job-start ' \
-			'^WARN msg="cpu [1-3] still asleep after its wake-up: IPI sent again" where=wait ' \
+		expect '^watchdog: cpu [1-3] still asleep [0-9]+ us after its wake-up \(job-start\): IPI sent again$' \
+			'^watchdog: cpu [1-3] still asleep [0-9]+ us after its wake-up \(wait\): IPI sent again$' \
 			'^TEST name=stress cores=4 result=ok ' '^DONE status=ok reason="boot complete"$' && pass
 }
 
