@@ -152,6 +152,20 @@ static bool can_start(const struct madt_info *madt, uint64_t tramp_phys)
 	return true;
 }
 
+/*
+ * A CPU that never ran this kernel sits in wait-for-SIPI with CR4.MCE clear;
+ * a machine check broadcast to it shuts the whole machine down (SDM Vol. 3B,
+ * 16.x; Linux boots every CPU once for this reason). Say so.
+ */
+static void warn_mce_not_started(const struct madt_info *madt, const struct smp_report *r)
+{
+	size_t idle = r->failed_count + madt->dropped_cpus;
+	if (idle)
+		kprintf("WARN msg=\"%zu CPUs not started keep machine checks disabled: an error broadcast to them "
+			"resets the machine without a report\"\n",
+			idle);
+}
+
 void smp_start_aps(const struct madt_info *madt, uint64_t tramp_phys, struct smp_report *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -163,6 +177,7 @@ void smp_start_aps(const struct madt_info *madt, uint64_t tramp_phys, struct smp
 		for (size_t i = 1; i < madt->cpu_count; i++)
 			report_failed(out, madt->cpus[i].apic_id);
 		print_report(out);
+		warn_mce_not_started(madt, out);
 		return;
 	}
 
@@ -208,4 +223,5 @@ void smp_start_aps(const struct madt_info *madt, uint64_t tramp_phys, struct smp
 	out->online = next;
 	out->start_us = tsc_ticks_to_us(tsc_end() - t0);
 	print_report(out);
+	warn_mce_not_started(madt, out);
 }

@@ -23,7 +23,6 @@ KOPT_UINT(opt_watchdog, "watchdog", "60",
 	  "seconds the boot CPU waits for a CPU before it reports it stuck and ends the run (0: never)");
 
 static bool have_tick;
-static _Atomic unsigned resent;
 /* Per CPU: the wait (its wait_since) whose word was first seen changed, and when. */
 static uint64_t ready_wait[CPU_MAX], ready_at[CPU_MAX];
 
@@ -44,11 +43,6 @@ void watchdog_init(void)
 unsigned watchdog_limit_s(void)
 {
 	return (unsigned)opt_watchdog;
-}
-
-unsigned watchdog_resent(void)
-{
-	return atomic_load(&resent);
 }
 
 void watchdog_wait_begin(const _Atomic unsigned *word, unsigned old, uint64_t since)
@@ -74,7 +68,6 @@ void watchdog_stuck(unsigned cpu, const char *phase, unsigned seconds)
 void watchdog_resend(unsigned index, uint64_t waited_ticks, const char *where)
 {
 	struct percpu *cpu = percpu_get(index);
-	atomic_fetch_add(&resent, 1);
 	/* Not a WARN: a vCPU the host has not scheduled looks the same as a lost IPI. */
 	kprintf("watchdog: cpu %u still asleep %llu us after its wake-up (%s): IPI sent again\n", index,
 		(unsigned long long)tsc_ticks_to_us(waited_ticks), where);

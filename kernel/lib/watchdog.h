@@ -42,9 +42,7 @@ void watchdog_wait_end(void);
  * next tick or any interrupt (sti; hlt). Returns with interrupts off.
  */
 void watchdog_bsp_sleep(uint64_t since);
-/* Wake-up IPIs the watchdog has sent again so far. */
-unsigned watchdog_resent(void);
-/* Re-send CPU `index`'s wake-up, counted and reported (a line saying `where` it was waited for). */
+/* Re-send CPU `index`'s wake-up, reported (a line saying `where` it was waited for). */
 void watchdog_resend(unsigned index, uint64_t waited_ticks, const char *where);
 
 /* Report CPU `cpu` stuck in `phase` for `seconds`, stop every CPU, end the run. */
