@@ -21,7 +21,7 @@
 #define CR0_PG (1ull << 31)
 /* CR4 */
 #define CR4_PAE (1ull << 5)
-#define CR4_MCE (1ull << 6) /* machine-check enable (Vol. 3B, 16.x) */
+#define CR4_MCE (1ull << 6) /* machine-check enable (Vol. 3A, 2.5; 9.7.5) */
 #define CR4_PGE (1ull << 7)
 
 /* MSRs (SDM Vol. 4) */

@@ -36,7 +36,7 @@
 /* CR4 bits the trampoline sets before paging (SDM 2.5); the rest, such as
  * PCIDE (needs long mode) or CET (needs CR0.WP), the AP's C entry sets.
  * MCE from the first instruction on: a machine check on a CPU with CR4.MCE
- * clear shuts the whole machine down (SDM Vol. 3B, 16.x; docs/hardware.md). */
+ * clear shuts the whole machine down (SDM Vol. 3A, 9.7.5; docs/hardware.md). */
 #define CR4_PSE (1ull << 4)
 #define CR4_LA57 (1ull << 12)
 #define CR4_BEFORE_PAGING (CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_LA57)
@@ -154,8 +154,8 @@ static bool can_start(const struct madt_info *madt, uint64_t tramp_phys)
 
 /*
  * A CPU that never ran this kernel sits in wait-for-SIPI with CR4.MCE clear;
- * a machine check broadcast to it shuts the whole machine down (SDM Vol. 3B,
- * 16.x; Linux boots every CPU once for this reason). Say so.
+ * a machine check broadcast to it shuts the whole machine down (SDM Vol. 3A,
+ * 9.7.5; Linux boots every CPU once for this reason). Say so.
  */
 static void warn_mce_not_started(const struct madt_info *madt, const struct smp_report *r)
 {
