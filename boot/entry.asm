@@ -23,7 +23,7 @@ CR0_NE   equ 1 << 5
 CR0_WP   equ 1 << 16
 CR0_PG   equ 1 << 31
 CR4_PAE  equ 1 << 5
-CR4_MCE  equ 1 << 6        ; machine checks: with it clear, one shuts the machine down
+CR4_MCE  equ 1 << 6        ; machine checks (every x86-64 CPU has them): clear, one shuts the machine down
 CR4_PGE  equ 1 << 7
 MSR_EFER equ 0xc0000080
 EFER_LME equ 1 << 8

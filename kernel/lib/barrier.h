@@ -26,7 +26,10 @@ void barrier_wait(struct barrier *b);
 /*
  * Sleep until *word != old. Interrupts are enabled while halted and
  * restored on return. The CPU that changes the word must send
- * APIC_VECTOR_WAKE to this one (see wake_cpu).
+ * APIC_VECTOR_WAKE to this one (see wake_cpu). Bounded by the watchdog
+ * (lib/watchdog.h): on the boot CPU it wakes every tick, re-sends lost
+ * wake-ups and reports a CPU it waits for too long; every CPU records the
+ * wait in its struct percpu for that.
  */
 void wait_while_equal(_Atomic unsigned *word, unsigned old);
 /* Send APIC_VECTOR_WAKE to the CPU with dense index `index`. */
