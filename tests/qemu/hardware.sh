@@ -69,10 +69,11 @@ check_mce_uncorrected() {
 
 # Corrected errors raise no #MC (QEMU only fills the bank, as hardware does
 # without CMCI): the poll after the stress test counts them per bank, and the
-# run stays ok.
+# run stays ok. The injection must land before that poll: a 5 s stress test
+# leaves room on a loaded host.
 check_mce_corrected() {
 	inject mce_corrected 0 "mce 1 3 $MCI_CORRECTED 0x0 0x2000 0x0" "mce 0 3 $MCI_CORRECTED 0x0 0x3000 0x0" \
-		"mce 1 5 $MCI_CORRECTED 0x0 0x4000 0x0" -- --smp 2 -- stress_seconds=2 &&
+		"mce 1 5 $MCI_CORRECTED 0x0 0x4000 0x0" -- --smp 2 -- stress_seconds=5 &&
 		expect '^WARN msg="corrected machine check errors" bank=3 count=2 cpus=2 ' \
 			"^WARN msg=\"corrected machine check errors\" bank=5 count=1 cpus=1 cpu=1 status=$MCI_CORRECTED addr=0x4000 " \
 			'^DONE status=ok reason="boot complete"$' && no_line '^ERROR' && pass
