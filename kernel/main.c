@@ -96,8 +96,8 @@ static void build_memory_map(void)
 	for (size_t i = 0; i < boot.module_count; i++)
 		keep[n++] = boot.modules[i];
 
-	memmap_print_firmware(boot.mmap, boot.mmap_count);
-	enum memmap_error err = memmap_build(boot.mmap, boot.mmap_count, keep, n, &memmap);
+	memmap_print_firmware(&boot.mmap);
+	enum memmap_error err = memmap_build(&boot.mmap, keep, n, &memmap);
 	if (err != MEMMAP_OK)
 		panic("memory map: %s", memmap_strerror(err));
 	memmap_print(&memmap);
