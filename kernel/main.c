@@ -19,6 +19,7 @@
 #include "dev/fbcon.h"
 #include "dev/hpet.h"
 #include "dev/pmtimer.h"
+#include "dev/rtc.h"
 #include "dev/uart.h"
 #include "firmware/acpi.h"
 #include "firmware/fadt.h"
@@ -129,7 +130,7 @@ static void find_acpi(const char *firmware)
 		size = loc.size;
 	}
 	if (!rsdp) {
-		kprintf("WARN msg=\"no ACPI RSDP: one CPU, TSC measured against the PIT\"\n");
+		kprintf("WARN msg=\"no ACPI RSDP: one CPU, no PM timer or HPET for the TSC calibration\"\n");
 		return;
 	}
 	enum acpi_error err = acpi_init(&acpi, acpi_mapper, NULL, rsdp, size);
@@ -162,7 +163,7 @@ static void find_cpus(void)
 	}
 }
 
-/* Reference clocks for the TSC calibration: FADT PM timer, HPET (PIT needs nothing). */
+/* Reference clocks for the TSC calibration: FADT PM timer and RTC flag, HPET (PIT needs nothing). */
 static void find_timers(void)
 {
 	const struct acpi_sdt_header *table;
@@ -170,8 +171,11 @@ static void find_timers(void)
 	struct hpet_info hpet;
 	if (!have_acpi)
 		return;
-	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK)
+	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK) {
 		pmtimer_init(&fadt.pm_timer);
+		if (fadt.cmos_rtc_absent)
+			rtc_set_absent("absent (FADT IAPC_BOOT_ARCH: CMOS RTC not present)");
+	}
 	if (acpi_find_table(&acpi, HPET_SIGNATURE, 0, &table) == ACPI_OK && hpet_parse(table, &hpet) == ACPI_OK)
 		hpet_init(hpet.base);
 }
