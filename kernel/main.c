@@ -11,6 +11,7 @@
 #include "arch/gdt.h"
 #include "arch/idt.h"
 #include "arch/paging.h"
+#include "arch/pat.h"
 #include "arch/percpu.h"
 #include "arch/smp.h"
 #include "arch/traps.h"
@@ -105,16 +106,16 @@ static void build_memory_map(void)
 }
 
 /*
- * ACPI tables through the direct map. Uncached where the direct map has no
- * page: above the last RAM byte, and page 0 (the BIOS data area's EBDA
- * pointer, read by the BIOS-area scan; the direct map leaves page 0 out).
+ * ACPI tables through the direct map: write-back where they lie in RAM
+ * (ACPI and NVS ranges), uncached where the direct map has no page
+ * (reserved ranges, holes, page 0 with the BIOS data area's EBDA pointer).
  */
 static const void *acpi_mapper(void *ctx, uint64_t phys, size_t len)
 {
 	(void)ctx;
 	if (phys == 0 || phys + len < phys)
 		return NULL;
-	if (phys >= PAGE_SIZE && phys + len <= memmap.top_usable)
+	if (paging_is_mapped(phys, len))
 		return phys_to_virt(phys);
 	return paging_map_mmio(phys, len);
 }
@@ -122,8 +123,9 @@ static const void *acpi_mapper(void *ctx, uint64_t phys, size_t len)
 /* RSDP from the boot information (multiboot2 tag 15/14, PVH); BIOS-area scan only without UEFI. */
 static void find_acpi(const char *firmware)
 {
-	const void *rsdp = boot.rsdp;
+	/* PVH points at the firmware's RSDP, which the direct map may not hold (a reserved range). */
 	size_t size = boot.rsdp_size;
+	const void *rsdp = boot.rsdp ? acpi_mapper(NULL, virt_to_phys(boot.rsdp), size) : NULL;
 	struct acpi_rsdp_location loc;
 	if (!rsdp && strcmp(firmware, "uefi") != 0 && acpi_scan_bios(acpi_mapper, NULL, &loc) == ACPI_OK) {
 		rsdp = loc.rsdp;
@@ -182,9 +184,11 @@ static void find_timers(void)
 
 static void print_env(void)
 {
-	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u\n",
+	char memtypes[128];
+	paging_env(memtypes, sizeof(memtypes));
+	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u %s\n",
 		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
-		apic_mode_name(), percpu_count());
+		apic_mode_name(), percpu_count(), memtypes);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
@@ -242,8 +246,14 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 14. LLFree over all RAM, sized for every CPU found; APs' stacks and per-CPU data come from it. */
 	if (!frames_init(&memmap, (unsigned)madt.cpu_count))
 		kernel_exit(false, "frame allocator");
+	/* 14b. Persistent memory range (pmem=...) found and mapped while the BSP runs alone. */
+	if (!pmem_map(have_acpi ? &acpi : NULL, &memmap))
+		kernel_exit(false, "persistent memory");
 	/* 15. APs: INIT-SIPI-SIPI through the trampoline in a free page below 1 MiB. */
 	smp_start_aps(&madt, memmap_low_page(&memmap), &smp);
+	/* 15b. Every CPU has the BSP's PAT (each AP wrote it on entry): memory types agree. */
+	if (!pat_check_all_cpus())
+		kernel_exit(false, "PAT differs between CPUs");
 	print_env();
 	/* 16. Self-test of stopping all cores on a panic, on request (panic_cpu=N). */
 	run_cores_selftest();
@@ -253,8 +263,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 18. Benchmarks on every online CPU (bench=...), after the stress test checked the allocator. */
 	if (!kbench_run())
 		kernel_exit(false, "benchmark failed");
-	/* 19. Persistent LLFree instance (pmem=overwrite|recover) on the NFIT or pmem_size/pmem_at range. */
-	if (!pmem_init(have_acpi ? &acpi : NULL, &memmap, percpu_count()))
+	/* 19. Persistent LLFree instance (pmem=overwrite|recover) on the range step 14b mapped. */
+	if (!pmem_init(percpu_count()))
 		kernel_exit(false, "persistent memory");
 	/* 20. Recovery check against the per-core logs; crash=1: crash mode until killed; orderly shutdown. */
 	if (!crash_run(percpu_count()))

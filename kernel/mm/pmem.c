@@ -289,7 +289,7 @@ static bool init_llfree(unsigned cores)
 	return true;
 }
 
-bool pmem_init(const struct acpi *acpi, const struct memmap *map, unsigned cores)
+bool pmem_map(const struct acpi *acpi, const struct memmap *map)
 {
 	info.mode = (enum pmem_mode)opt_mode;
 	if (info.mode == PMEM_OFF)
@@ -297,6 +297,13 @@ bool pmem_init(const struct acpi *acpi, const struct memmap *map, unsigned cores
 	if (!find_range(acpi) || !range_ok(map) || !compute_layout())
 		return false;
 	range = paging_map_wb(info.base, info.size);
+	return true;
+}
+
+bool pmem_init(unsigned cores)
+{
+	if (info.mode == PMEM_OFF)
+		return true;
 	if (info.mode == PMEM_RECOVER && !logs_check())
 		return false;
 	if (info.mode == PMEM_OVERWRITE)
