@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # QEMU machines that stand in for real hardware the default q35 does not
 # imitate (issue 10): a board with no PIT, PIC, HPET or PM timer (microvm),
-# one without any TSC reference, the CMOS RTC as the reference, and a large
-# machine whose RAM lies above 1 TiB.
+# one without any TSC reference, the CMOS RTC as the reference, a large
+# machine whose RAM lies above 1 TiB, the memory types firmware and kernel
+# set (MTRRs, PAT, direct map, framebuffer), pmem mapped before the APs.
 #
 #   tests/qemu/machines.sh [NAME...]     all checks, or only those named
 #
@@ -59,6 +60,39 @@ check_above_1tib() {
 			'^TEST name=stress cores=2 result=ok ' "$DONE_OK" && pass "top_usable=$(field 'MEM usable_bytes=[0-9]+ usable_mib' top_usable)"
 }
 
-readonly ALL=(microvm microvm_no_clock tsc_rtc above_1tib)
+# Memory types under SeaBIOS and OVMF (which program the MTRRs): the MTRR
+# summary, the PAT on every CPU (the boot fails if an AP's differs), RAM
+# only in the direct map and all of it write-back, the framebuffer
+# write-combining, and no WARN.
+check_memtypes_bios() {
+	run memtypes_bios 0 --smp 4 --mem 512M &&
+		expect '^mtrr: default=wb fixed=on var=1/8 \(wc supported\)$' '^mtrr:   var 0: 0xc0000000 \+ 0x40000000 uc$' \
+			'^paging: direct map 0\.\.0x[0-9a-f]+ .* RAM only, write-back \(0 MiB not write-back by the MTRRs\)' \
+			'^paging: 0xfd000000\+0x300000 mapped wc$' '^CPU found=4 online=4 failed=none ' \
+			'^ENV .* cpus=4 mtrr="default=wb fixed=on var=1/8" pat=wb,wt,uc-,uc,wb,wt,uc-,wc ram_not_wb_mib=0$' \
+			"$DONE_OK" && no_line '^WARN' && pass
+}
+
+check_memtypes_uefi() {
+	run memtypes_uefi 0 --uefi --smp 2 --mem 512M &&
+		expect '^mtrr: default=wb fixed=on var=2/8 ' '^paging: direct map .* RAM only, write-back \(0 MiB not' \
+			'^paging: 0x[0-9a-f]+\+0x300000 mapped wc$' \
+			'^ENV .* pat=wb,wt,uc-,uc,wb,wt,uc-,wc ram_not_wb_mib=0$' "$DONE_OK" && no_line '^WARN' && pass
+}
+
+# pmem: the range (here RAM declared persistent, not 2 MiB aligned) is
+# mapped before the APs start, so no other CPU can hold a translation of it
+# from before (docs/hardware.md); the instance then runs on all four CPUs.
+check_pmem_before_aps() {
+	run pmem_before_aps 0 --kernel --smp 4 --mem 512M -- stress=0 pmem=overwrite pmem_size=64M pmem_at=0x10001000 &&
+		expect '^MEM pmem=overwrite source=cmdline base=0x10001000 ' "$DONE_OK" || return
+	local mapped cpus
+	mapped=$(log_lines | grep -n '^paging: 0x10001000+0x4000000 mapped wb$' | cut -d: -f1)
+	cpus=$(log_lines | grep -n '^CPU found=4 online=4 ' | cut -d: -f1)
+	[[ -n $mapped && -n $cpus ]] && ((mapped < cpus)) || { fail "pmem mapped at line ${mapped:-none}, APs started at line ${cpus:-none}"; return; }
+	pass "mapped at line $mapped, APs started at line $cpus"
+}
+
+readonly ALL=(microvm microvm_no_clock tsc_rtc above_1tib memtypes_bios memtypes_uefi pmem_before_aps)
 run_checks "${@:-${ALL[@]}}"
 summary "machines"
