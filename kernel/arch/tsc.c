@@ -7,11 +7,8 @@
 
 #include "arch/cpu.h"
 #include "arch/tsc_freq.h"
+#include "arch/tsc_ref.h"
 #include "cmdline.h"
-#include "dev/hpet.h"
-#include "dev/pit.h"
-#include "dev/pmtimer.h"
-#include "dev/rtc.h"
 #include "lib/printf.h"
 
 #define CPUID_TSC_LEAF 0x15u
@@ -24,27 +21,6 @@
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_80000007_EDX_INVARIANT_TSC (1u << 8)
 #define CPUID_80000001_EDX_RDTSCP (1u << 27)
-
-/*
- * Before calibration the TSC is the only clock, so every bound on a wait is
- * a TSC tick count for the fastest TSC expected (TSC_HZ_MAX): on a slower
- * CPU the wait lasts longer, never shorter. A count of reads would not do:
- * a reference that is present but stopped (a clock-gated PIT reads a
- * constant) must end its method within a bounded time too. A result
- * outside [TSC_HZ_MIN, TSC_HZ_MAX] is refused.
- */
-#define TSC_HZ_MIN 100000000ull    /* 100 MHz */
-#define TSC_HZ_MAX 10000000000ull  /* 10 GHz */
-#define US_PER_S 1000000ull
-
-/* Counter references: RUNS windows of WINDOW_US each, the median wins; each
- * window ends within WINDOW_BOUND_US (at TSC_HZ_MAX). */
-#define CALIBRATE_RUNS 5
-#define CALIBRATE_WINDOW_US 10000u
-#define CALIBRATE_WINDOW_BOUND_US 100000u
-/* RTC: one update-to-update second, edges known to 0.025 % (at TSC_HZ_MAX), all within 4.5 s. */
-#define RTC_BOUND_US 4500000u
-#define RTC_EDGE_MAX_WIDTH_US 250u
 
 /* tsc_ref=: which reference to measure against; auto tries every source in order. */
 enum tsc_ref { TSC_REF_AUTO, TSC_REF_PMTIMER, TSC_REF_HPET, TSC_REF_PIT, TSC_REF_RTC };
@@ -116,11 +92,6 @@ bool tsc_invariant(void)
 	return (cpuid_ext(CPUID_EXT_POWER).edx & CPUID_80000007_EDX_INVARIANT_TSC) != 0;
 }
 
-static uint64_t bound_ticks(uint64_t us)
-{
-	return us * (TSC_HZ_MAX / US_PER_S);
-}
-
 /* ---- what the CPU says (tsc_freq.h) ---- */
 
 static const char *source_cpuid = "cpuid15";
@@ -176,119 +147,6 @@ static uint64_t hz_from_platform_info(const char **why)
 	return hz;
 }
 
-/* ---- measurement against a reference clock ---- */
-
-/* One window against a free-running counter of `ref_hz` with wrap `mask`; 0 if it stalls. */
-static uint64_t measure_counter(uint64_t (*read)(void), uint64_t mask, uint64_t ref_hz)
-{
-	uint64_t target = ref_hz * CALIBRATE_WINDOW_US / US_PER_S;
-	uint64_t deadline = tsc_begin() + bound_ticks(CALIBRATE_WINDOW_BOUND_US);
-	uint64_t start = read(), now, elapsed = 0;
-	/* Start on a counter edge so the window is not short by up to one tick. */
-	while ((now = read()) == start)
-		if (tsc_begin() > deadline)
-			return 0;
-	start = now;
-	uint64_t t0 = tsc_begin();
-	do {
-		if (tsc_begin() > deadline)
-			return 0;
-		now = read();
-		elapsed = (now - start) & mask;
-	} while (elapsed < target);
-	uint64_t t1 = tsc_end();
-	return (t1 - t0) * ref_hz / elapsed;
-}
-
-static uint64_t measure_pit(void)
-{
-	return measure_counter(pit_counter_read, PIT_COUNTER_MASK, PIT_HZ);
-}
-
-static uint64_t measure_pmtimer(void)
-{
-	return measure_counter(pmtimer_read, pmtimer_mask(), ACPI_PM_TIMER_HZ);
-}
-
-static uint64_t measure_hpet(void)
-{
-	return measure_counter(hpet_read, hpet_mask(), hpet_hz());
-}
-
-/* Median of CALIBRATE_RUNS measurements; 0 if any run failed. */
-static uint64_t median_of_runs(uint64_t (*measure)(void))
-{
-	uint64_t runs[CALIBRATE_RUNS];
-	for (int i = 0; i < CALIBRATE_RUNS; i++) {
-		runs[i] = measure();
-		if (runs[i] == 0)
-			return 0;
-		for (int j = i; j > 0 && runs[j] < runs[j - 1]; j--) {
-			uint64_t t = runs[j];
-			runs[j] = runs[j - 1];
-			runs[j - 1] = t;
-		}
-	}
-	return runs[CALIBRATE_RUNS / 2];
-}
-
-static uint64_t hz_from_pmtimer(const char **why)
-{
-	if (!pmtimer_present()) {
-		*why = "absent (no FADT, hardware-reduced ACPI, or no PM_TMR_BLK)";
-		return 0;
-	}
-	uint64_t hz = median_of_runs(measure_pmtimer);
-	if (hz == 0)
-		*why = "not counting";
-	return hz;
-}
-
-static uint64_t hz_from_hpet(const char **why)
-{
-	if (!hpet_present()) {
-		*why = "absent (no usable ACPI HPET table)";
-		return 0;
-	}
-	uint64_t hz = median_of_runs(measure_hpet);
-	if (hz == 0)
-		*why = "not counting";
-	return hz;
-}
-
-/* No table announces a PIT: an absent or clock-gated one reads a constant. */
-static uint64_t hz_from_pit(const char **why)
-{
-	pit_counter_start();
-	uint64_t hz = median_of_runs(measure_pit);
-	if (hz == 0)
-		*why = "absent or not counting";
-	return hz;
-}
-
-/*
- * TSC ticks between two RTC update ends a second apart, each seen to within
- * RTC_EDGE_MAX_WIDTH_US (a descheduled vCPU or an SMI between two polls
- * makes an edge vague: it is skipped, the next second tried).
- */
-static uint64_t hz_from_rtc(const char **why)
-{
-	if ((*why = rtc_check()) != NULL)
-		return 0;
-	uint64_t deadline = tsc_begin() + bound_ticks(RTC_BOUND_US);
-	struct rtc_edge prev = { 0, 0, 0 }, e;
-	bool have_prev = false;
-	while (rtc_next_edge(deadline, &e)) {
-		bool sharp = e.width <= bound_ticks(RTC_EDGE_MAX_WIDTH_US);
-		if (have_prev && sharp && e.second == (prev.second + 1) % 60)
-			return e.tsc - prev.tsc;
-		have_prev = sharp;
-		prev = e;
-	}
-	*why = "no two sharp update edges a second apart within 4.5 s";
-	return 0;
-}
-
 /* ---- the order (tsc.h) ---- */
 
 struct tsc_method {
@@ -301,10 +159,10 @@ static const struct tsc_method methods[] = {
 	{ "cpuid15", hz_from_cpuid, TSC_REF_AUTO },
 	{ "hypervisor", hz_from_hypervisor, TSC_REF_AUTO },
 	{ "platform_info", hz_from_platform_info, TSC_REF_AUTO },
-	{ "pmtimer", hz_from_pmtimer, TSC_REF_PMTIMER },
-	{ "hpet", hz_from_hpet, TSC_REF_HPET },
-	{ "pit", hz_from_pit, TSC_REF_PIT },
-	{ "rtc", hz_from_rtc, TSC_REF_RTC },
+	{ "pmtimer", tsc_ref_pmtimer, TSC_REF_PMTIMER },
+	{ "hpet", tsc_ref_hpet, TSC_REF_HPET },
+	{ "pit", tsc_ref_pit, TSC_REF_PIT },
+	{ "rtc", tsc_ref_rtc, TSC_REF_RTC },
 };
 #define METHODS (sizeof(methods) / sizeof(methods[0]))
 
