@@ -16,9 +16,9 @@
 #define CALIBRATE_RUNS 5
 #define CALIBRATE_WINDOW_US 10000u
 #define CALIBRATE_WINDOW_BOUND_US 100000u
-/* RTC: one update-to-update second, its ends known to 250 us at TSC_HZ_MAX, all within 4.5 s. */
-#define RTC_BOUND_US 4500000u
-#define RTC_SHARP_US 250u
+/* RTC: the median of three update-to-update seconds, all within 6 s (at TSC_HZ_MAX). */
+#define RTC_SECONDS 3
+#define RTC_BOUND_US 6000000u
 
 /* One window against a free-running counter of `ref_hz` with wrap `mask`; 0 if it stalls. */
 static uint64_t measure_counter(uint64_t (*read)(void), uint64_t mask, uint64_t ref_hz)
@@ -109,36 +109,39 @@ uint64_t tsc_ref_pit(const char **why)
 }
 
 /*
- * TSC ticks between two RTC update ends a second apart. Each end is seen
- * within the interval between two polls (rtc_edge.width); an SMI or a
- * descheduled vCPU between polls blurs it. The first second whose ends are
- * known to RTC_SHARP_US wins; failing that, by the deadline, the least
- * blurred second within 1 %, with a line saying so.
+ * TSC ticks per RTC second: the median of RTC_SECONDS consecutive
+ * update-to-update seconds (one TSC jump, a vCPU moved to a host CPU whose
+ * TSC differs, spoils one second, not the median). Each end of a second is
+ * seen within the interval between two polls (rtc_edge.width); a second
+ * whose ends blur it by more than 1 % (an SMI, a descheduled vCPU) is
+ * skipped. The log says how many seconds were taken and how sharp they were.
  */
 uint64_t tsc_ref_rtc(const char **why)
 {
 	if ((*why = rtc_check()) != NULL)
 		return 0;
-	uint64_t deadline = tsc_begin() + tsc_bound_ticks(RTC_BOUND_US), best = 0, best_blur = UINT64_MAX;
+	uint64_t deadline = tsc_begin() + tsc_bound_ticks(RTC_BOUND_US), seconds[RTC_SECONDS], worst_ppm = 0;
 	struct rtc_edge prev = { 0, 0, 0 }, e;
+	unsigned n = 0;
 	bool have_prev = false;
-	while (rtc_next_edge(deadline, &e)) {
-		if (have_prev && e.second == (prev.second + 1) % 60) {
-			uint64_t ticks = e.tsc - prev.tsc, blur = (e.width + prev.width) / 2;
-			if (blur <= tsc_bound_ticks(RTC_SHARP_US))
-				return ticks;
-			if (blur < best_blur && blur * 100 <= ticks) {
-				best = ticks;
-				best_blur = blur;
-			}
+	while (n < RTC_SECONDS && rtc_next_edge(deadline, &e)) {
+		uint64_t ticks = e.tsc - prev.tsc, blur = (e.width + prev.width) / 2;
+		if (have_prev && e.second == (prev.second + 1) % 60 && blur * 100 <= ticks) {
+			uint64_t ppm = blur * 1000000 / ticks;
+			worst_ppm = ppm > worst_ppm ? ppm : worst_ppm;
+			/* insertion sort: seconds[] stays ordered */
+			unsigned i = n++;
+			for (; i > 0 && seconds[i - 1] > ticks; i--)
+				seconds[i] = seconds[i - 1];
+			seconds[i] = ticks;
 		}
 		have_prev = true;
 		prev = e;
 	}
-	if (best)
-		kprintf("tsc: rtc: no sharp second within 4.5 s; the best one is known to +-%llu ppm\n",
-			(unsigned long long)(best_blur * 1000000 / best));
-	else
-		*why = "no update-to-update second within 4.5 s";
-	return best;
+	if (n == 0) {
+		*why = "no update-to-update second within 6 s";
+		return 0;
+	}
+	kprintf("tsc: rtc: median of %u seconds, their ends known to +-%llu ppm\n", n, (unsigned long long)worst_ppm);
+	return n % 2 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
 }
