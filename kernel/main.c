@@ -184,7 +184,7 @@ static void find_timers(void)
 
 static void print_env(void)
 {
-	char memtypes[128];
+	char memtypes[192];
 	paging_env(memtypes, sizeof(memtypes));
 	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u %s\n",
 		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
@@ -215,9 +215,10 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	}
 	/* 5. Memory map: firmware entries sorted, overlaps resolved, our own ranges kept. */
 	build_memory_map();
-	/* 6. Direct map of all RAM, kernel image W^X; the boot tables and boot GDT are gone after this. */
+	/* 6. The BSP's PAT, the MTRRs read, the direct map of RAM only (write-back), kernel image W^X;
+	 *    the boot tables and boot GDT are gone after this. */
 	paging_init(&memmap);
-	/* 7. Framebuffer console where GRUB set a linear mode (needs paging_map_mmio). */
+	/* 7. Framebuffer console where GRUB set a linear mode (needs paging_map_wc). */
 	if (boot.fb.present)
 		fbcon_init(&boot.fb);
 	kprintf("MEM usable_bytes=%llu usable_mib=%llu top_usable=%llu ranges=%zu\n",

@@ -55,7 +55,7 @@ bool pat_present(void)
 
 const char *pat_summary(void)
 {
-	static char text[48];
+	static char text[80]; /* 8 x "reserved" at most */
 	if (!present)
 		return "absent";
 	uint64_t pat = rdmsr(MSR_IA32_PAT);
