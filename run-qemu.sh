@@ -17,6 +17,8 @@ readonly QEMU_STATUS_OK=33 QEMU_STATUS_FAIL=35
 readonly GRUB_MODULES="multiboot2 normal part_msdos part_gpt iso9660 all_video serial terminal echo halt \
 part_acorn part_amiga part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
 readonly OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
+# --machine microvm: like many current boards, only the CMOS RTC as a legacy timer.
+readonly MICROVM_OPTS="acpi=on,pit=off,pic=off,rtc=on"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT" || exit $EXIT_USAGE
@@ -61,7 +63,10 @@ options:
   --timeout SECONDS  stop QEMU after this long (default $timeout_s)
   --log FILE         serial log (default $BUILD/logs/qemu-DATE-PID.log)
   --cpu MODEL        QEMU CPU model (default $cpu; qemu64 lacks 1 GiB pages)
-  --machine TYPE     q35 or pc (default $machine)
+  --machine TYPE     q35, pc or microvm[,OPT=V...] (default $machine). microvm
+                     is a board with no PIT, PIC, HPET or PCI and hardware-
+                     reduced ACPI ($MICROVM_OPTS, then
+                     the OPTs given); it boots only with --kernel (implied)
   --quiet            serial output to the log only
   --no-build         do not run make first
   --qemu-arg ARG     pass ARG to QEMU as is (repeatable)
@@ -153,7 +158,13 @@ validate_options() {
 	[[ $smp =~ ^[1-9][0-9]*$ ]] || die_usage "--smp wants a positive number, not '$smp'"
 	[[ $mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die_usage "--mem wants a size like 512M or 5G, not '$mem'"
 	[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die_usage "--timeout wants seconds, not '$timeout_s'"
-	[[ $machine == q35 || $machine == pc ]] || die_usage "--machine is q35 or pc, not '$machine'"
+	[[ $machine == q35 || $machine == pc || $machine =~ ^microvm(,[a-z0-9-]+=[a-z0-9]+)*$ ]] ||
+		die_usage "--machine is q35, pc or microvm[,OPT=VALUE...], not '$machine'"
+	if [[ $machine == microvm* ]]; then
+		[[ $firmware == bios && -z $iso && -z $pmem_file ]] ||
+			die_usage "--machine microvm boots only the kernel (PVH): no --uefi, --iso or --pmem"
+		boot=kernel
+	fi
 	if [[ -n $kill_after ]]; then
 		[[ $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || die_usage "--kill-after wants seconds, not '$kill_after'"
 		awk -v k="$kill_after" -v t="$timeout_s" 'BEGIN { exit !(k > 0 && k < t) }' ||
@@ -240,6 +251,7 @@ qemu=()
 qemu_command() {
 	# Persistent memory (--pmem): an NVDIMM in the hot-plug area above RAM (ACPI NFIT).
 	local machine_opt=$machine mem_opt=$mem
+	[[ $machine != microvm* ]] || machine_opt="microvm,$MICROVM_OPTS${machine#microvm}"
 	if [[ -n $pmem_file ]]; then
 		machine_opt+=",nvdimm=on"
 		mem_opt+=",slots=2,maxmem=$(($(size_mib "$mem") + $(size_mib "$pmem_size") + 1024))M"

@@ -10,7 +10,8 @@
 ; physical); the kernel proper is linked at KERNEL_VMA (linker.ld).
 ;
 ; Boot page tables (replaced by paging_init() in C):
-;   PML4[0]   -> identity map of 0..4 GiB, 2 MiB pages (this code runs there)
+;   PML4[0]   -> identity map of 0..4 GiB, 2 MiB pages (this code runs there);
+;                0..2 MiB and 2..4 GiB uncached (boot_tables_uncached)
 ;   PML4[256] -> the same 0..4 GiB at DIRECT_MAP_BASE (C reads boot info)
 ;   PML4[511] -> PDPT[510..511]: 0..2 GiB at KERNEL_VMA (the kernel image)
 
@@ -38,6 +39,8 @@ CPUID_1_ECX_HYPERVISOR equ 1 << 31
 
 PTE_P    equ 1 << 0
 PTE_RW   equ 1 << 1
+PTE_PWT  equ 1 << 3
+PTE_PCD  equ 1 << 4
 PTE_PS   equ 1 << 7
 PAGE_2M  equ 0x200000
 
@@ -211,6 +214,8 @@ build_boot_tables:
 	add edi, 8
 	loop .pd
 
+	call boot_tables_uncached
+
 	mov dword [boot_pdpt_low + 0 * 8], boot_pd + 0 * 4096 + PTE_P + PTE_RW
 	mov dword [boot_pdpt_low + 1 * 8], boot_pd + 1 * 4096 + PTE_P + PTE_RW
 	mov dword [boot_pdpt_low + 2 * 8], boot_pd + 2 * 4096 + PTE_P + PTE_RW
@@ -220,6 +225,25 @@ build_boot_tables:
 	mov dword [boot_pml4 + 0 * 8], boot_pdpt_low + PTE_P + PTE_RW
 	mov dword [boot_pml4 + 256 * 8], boot_pdpt_low + PTE_P + PTE_RW
 	mov dword [boot_pml4 + 511 * 8], boot_pdpt_high + PTE_P + PTE_RW
+	ret
+
+; Memory types of the boot map (Intel SDM Vol. 3A, 11.11.9, 11.12.3): a
+; 2 MiB page over several MTRR types is undefined unless it is uncached, and
+; MMIO must never be cacheable. The first 2 MiB (fixed-range MTRRs: RAM,
+; the VGA window and ROMs) and 2..4 GiB (where PCs put the 32-bit MMIO hole)
+; are made uncached: PCD|PWT selects PAT entry 3, UC since power-on. Only
+; RAM is read through these pages before paging_init (the boot information),
+; uncached but correct; the image and these tables lie above 2 MiB.
+BOOT_UC_LOW_PD   equ 0          ; PD entry of 0..2 MiB
+BOOT_UC_HOLE_PD  equ 1024       ; PD entries of 2..4 GiB
+boot_tables_uncached:
+	or dword [boot_pd + BOOT_UC_LOW_PD * 8], PTE_PCD | PTE_PWT
+	mov edi, boot_pd + BOOT_UC_HOLE_PD * 8
+	mov ecx, 4 * 512 - BOOT_UC_HOLE_PD
+.next:
+	or dword [edi], PTE_PCD | PTE_PWT
+	add edi, 8
+	loop .next
 	ret
 
 bits 64

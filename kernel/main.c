@@ -13,6 +13,7 @@
 #include "arch/ioapic.h"
 #include "arch/mce.h"
 #include "arch/paging.h"
+#include "arch/pat.h"
 #include "arch/percpu.h"
 #include "arch/smp.h"
 #include "arch/stacks.h"
@@ -22,6 +23,7 @@
 #include "dev/fbcon.h"
 #include "dev/hpet.h"
 #include "dev/pmtimer.h"
+#include "dev/rtc.h"
 #include "dev/uart.h"
 #include "firmware/acpi.h"
 #include "firmware/fadt.h"
@@ -100,24 +102,24 @@ static void build_memory_map(void)
 	for (size_t i = 0; i < boot.module_count; i++)
 		keep[n++] = boot.modules[i];
 
-	memmap_print_firmware(boot.mmap, boot.mmap_count);
-	enum memmap_error err = memmap_build(boot.mmap, boot.mmap_count, keep, n, &memmap);
+	memmap_print_firmware(&boot.mmap);
+	enum memmap_error err = memmap_build(&boot.mmap, keep, n, &memmap);
 	if (err != MEMMAP_OK)
 		panic("memory map: %s", memmap_strerror(err));
 	memmap_print(&memmap);
 }
 
 /*
- * ACPI tables through the direct map. Uncached where the direct map has no
- * page: above the last RAM byte, and page 0 (the BIOS data area's EBDA
- * pointer, read by the BIOS-area scan; the direct map leaves page 0 out).
+ * ACPI tables through the direct map: write-back where they lie in RAM
+ * (ACPI and NVS ranges), uncached where the direct map has no page
+ * (reserved ranges, holes, page 0 with the BIOS data area's EBDA pointer).
  */
 static const void *acpi_mapper(void *ctx, uint64_t phys, size_t len)
 {
 	(void)ctx;
 	if (phys == 0 || phys + len < phys)
 		return NULL;
-	if (phys >= PAGE_SIZE && phys + len <= memmap.top_usable)
+	if (paging_is_mapped(phys, len))
 		return phys_to_virt(phys);
 	return paging_map_mmio(phys, len);
 }
@@ -125,15 +127,16 @@ static const void *acpi_mapper(void *ctx, uint64_t phys, size_t len)
 /* RSDP from the boot information (multiboot2 tag 15/14, PVH); BIOS-area scan only without UEFI. */
 static void find_acpi(const char *firmware)
 {
-	const void *rsdp = boot.rsdp;
+	/* PVH points at the firmware's RSDP, which the direct map may not hold (a reserved range). */
 	size_t size = boot.rsdp_size;
+	const void *rsdp = boot.rsdp ? acpi_mapper(NULL, virt_to_phys(boot.rsdp), size) : NULL;
 	struct acpi_rsdp_location loc;
 	if (!rsdp && strcmp(firmware, "uefi") != 0 && acpi_scan_bios(acpi_mapper, NULL, &loc) == ACPI_OK) {
 		rsdp = loc.rsdp;
 		size = loc.size;
 	}
 	if (!rsdp) {
-		kprintf("WARN msg=\"no ACPI RSDP: one CPU, TSC measured against the PIT\"\n");
+		kprintf("WARN msg=\"no ACPI RSDP: one CPU, no PM timer or HPET for the TSC calibration\"\n");
 		return;
 	}
 	enum acpi_error err = acpi_init(&acpi, acpi_mapper, NULL, rsdp, size);
@@ -166,7 +169,7 @@ static void find_cpus(void)
 	}
 }
 
-/* Reference clocks for the TSC calibration: FADT PM timer, HPET (PIT needs nothing). */
+/* Reference clocks for the TSC calibration: FADT PM timer and RTC flag, HPET (PIT needs nothing). */
 static void find_timers(void)
 {
 	const struct acpi_sdt_header *table;
@@ -174,17 +177,22 @@ static void find_timers(void)
 	struct hpet_info hpet;
 	if (!have_acpi)
 		return;
-	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK)
+	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK) {
 		pmtimer_init(&fadt.pm_timer);
+		if (fadt.cmos_rtc_absent)
+			rtc_set_absent("absent (FADT IAPC_BOOT_ARCH: CMOS RTC not present)");
+	}
 	if (acpi_find_table(&acpi, HPET_SIGNATURE, 0, &table) == ACPI_OK && hpet_parse(table, &hpet) == ACPI_OK)
 		hpet_init(hpet.base);
 }
 
 static void print_env(void)
 {
-	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u\n",
+	char memtypes[192];
+	paging_env(memtypes, sizeof(memtypes));
+	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u %s\n",
 		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
-		apic_mode_name(), percpu_count(), mce_banks());
+		apic_mode_name(), percpu_count(), mce_banks(), memtypes);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
@@ -211,9 +219,10 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	}
 	/* 5. Memory map: firmware entries sorted, overlaps resolved, our own ranges kept. */
 	build_memory_map();
-	/* 6. Direct map of all RAM, kernel image W^X; the boot tables and boot GDT are gone after this. */
+	/* 6. The BSP's PAT, the MTRRs read, the direct map of RAM only (write-back), kernel image W^X;
+	 *    the boot tables and boot GDT are gone after this. */
 	paging_init(&memmap);
-	/* 7. Framebuffer console where GRUB set a linear mode (needs paging_map_mmio). */
+	/* 7. Framebuffer console where GRUB set a linear mode (needs paging_map_wc). */
 	if (boot.fb.present)
 		fbcon_init(&boot.fb);
 	kprintf("MEM usable_bytes=%llu usable_mib=%llu top_usable=%llu ranges=%zu\n",
@@ -249,8 +258,14 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 14. LLFree over all RAM, sized for every CPU found; APs' stacks and per-CPU data come from it. */
 	if (!frames_init(&memmap, (unsigned)madt.cpu_count))
 		kernel_exit(false, "frame allocator");
+	/* 14b. Persistent memory range (pmem=...) found and mapped while the BSP runs alone. */
+	if (!pmem_map(have_acpi ? &acpi : NULL, &memmap))
+		kernel_exit(false, "persistent memory");
 	/* 15. APs: INIT-SIPI-SIPI through the trampoline in a free page below 1 MiB. */
 	smp_start_aps(&madt, memmap_low_page(&memmap), &smp);
+	/* 15b. Every CPU has the BSP's PAT (each AP wrote it on entry): memory types agree. */
+	if (!pat_check_all_cpus())
+		kernel_exit(false, "PAT differs between CPUs");
 	print_env();
 	/* 16. Self-test of stopping all cores on a panic, on request (panic_cpu=N). */
 	run_cores_phase("selftest");
@@ -269,8 +284,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	run_cores_phase("bench");
 	if (!kbench_run())
 		kernel_exit(false, "benchmark failed");
-	/* 19. Persistent LLFree instance (pmem=overwrite|recover) on the NFIT or pmem_size/pmem_at range. */
-	if (!pmem_init(have_acpi ? &acpi : NULL, &memmap, percpu_count()))
+	/* 19. Persistent LLFree instance (pmem=overwrite|recover) on the range step 14b mapped. */
+	if (!pmem_init(percpu_count()))
 		kernel_exit(false, "persistent memory");
 	/* 20. Recovery check against the per-core logs; crash=1: crash mode until killed; orderly shutdown. */
 	run_cores_phase("pmem");

@@ -15,6 +15,7 @@
 #include "arch/idt.h"
 #include "arch/mce.h"
 #include "arch/paging.h"
+#include "arch/pat.h"
 #include "arch/percpu.h"
 #include "arch/stacks.h"
 #include "arch/tsc.h"
@@ -52,6 +53,7 @@ static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 	gdt_load_this_cpu(cpu->index);
 	percpu_load(cpu); /* reloading the segment registers cleared the GS base */
 	idt_load_this_cpu();
+	pat_init_this_cpu(); /* the BSP's memory types before any WC mapping is touched (arch/pat.h) */
 	if (read_cr4() != bsp_cr4)
 		write_cr4(bsp_cr4); /* the bits the trampoline left out */
 	apic_init_ap();

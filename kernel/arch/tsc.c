@@ -1,17 +1,18 @@
 /*
  * TSC frequency from CPUID or by measurement (see tsc.h for the order).
- * Intel SDM Vol. 2A (CPUID 15H, 80000007H), Vol. 3B 18.17.
+ * Intel SDM Vol. 2A (CPUID 15H, 16H, 80000007H), Vol. 3B 18.17, Vol. 4
+ * (MSR_PLATFORM_INFO); the arithmetic is in tsc_freq.c.
  */
 #include "arch/tsc.h"
 
 #include "arch/cpu.h"
+#include "arch/tsc_freq.h"
+#include "arch/tsc_ref.h"
 #include "cmdline.h"
-#include "dev/hpet.h"
-#include "dev/pit.h"
-#include "dev/pmtimer.h"
 #include "lib/printf.h"
 
 #define CPUID_TSC_LEAF 0x15u
+#define CPUID_FREQ_LEAF 0x16u
 #define CPUID_HYPERVISOR_BASE 0x40000000u
 #define CPUID_HYPERVISOR_TSC 0x40000010u
 #define CPUID_EXT_BASE 0x80000000u
@@ -21,18 +22,13 @@
 #define CPUID_80000007_EDX_INVARIANT_TSC (1u << 8)
 #define CPUID_80000001_EDX_RDTSCP (1u << 27)
 
-/* Measurement: RUNS windows of WINDOW_US each, the median wins. */
-#define CALIBRATE_RUNS 5
-#define CALIBRATE_WINDOW_US 10000u
-/* A reference counter that never advances must not hang the boot. */
-#define CALIBRATE_MAX_READS 50000000u
-
-/* tsc_ref=: which reference to measure against; auto takes the first available. */
-enum tsc_ref { TSC_REF_AUTO, TSC_REF_PMTIMER, TSC_REF_HPET, TSC_REF_PIT };
-static const char *const tsc_ref_names[] = { "auto", "pmtimer", "hpet", "pit", NULL };
+/* tsc_ref=: which reference to measure against; auto tries every source in order. */
+enum tsc_ref { TSC_REF_AUTO, TSC_REF_PMTIMER, TSC_REF_HPET, TSC_REF_PIT, TSC_REF_RTC };
+static const char *const tsc_ref_names[] = { "auto", "pmtimer", "hpet", "pit", "rtc", NULL };
 static unsigned opt_tsc_ref;
 KOPT_ENUM(opt_tsc_ref, "tsc_ref", tsc_ref_names, "auto",
-	  "TSC calibration: auto (CPUID, hypervisor, PM timer, HPET, PIT) or measure against one");
+	  "TSC calibration: auto (CPUID 15H/16H, hypervisor, MSR_PLATFORM_INFO, PM timer, HPET, PIT, "
+	  "CMOS RTC) or measure against one");
 
 bool tsc_has_rdtscp;
 static uint64_t hz;
@@ -96,121 +92,137 @@ bool tsc_invariant(void)
 	return (cpuid_ext(CPUID_EXT_POWER).edx & CPUID_80000007_EDX_INVARIANT_TSC) != 0;
 }
 
-/* CPUID 15H: TSC = crystal Hz * EBX / EAX, usable only when all three are given. */
-static uint64_t hz_from_cpuid15(void)
+/* ---- what the CPU says (tsc_freq.h) ---- */
+
+static const char *source_cpuid = "cpuid15";
+
+static uint64_t hz_from_cpuid(const char **why)
 {
-	if (cpuid_max(0) < CPUID_TSC_LEAF)
+	uint32_t max = cpuid_max(0);
+	if (max < CPUID_TSC_LEAF) {
+		*why = "no CPUID leaf 15H";
 		return 0;
+	}
 	struct cpuid_regs r = cpuid(CPUID_TSC_LEAF, 0);
-	if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
-		return 0;
-	return (uint64_t)r.ecx * r.ebx / r.eax;
+	struct cpuid_tsc_leaves l = { r.eax, r.ebx, r.ecx, 0 };
+	if (max >= CPUID_FREQ_LEAF)
+		l.base_mhz = cpuid(CPUID_FREQ_LEAF, 0).eax;
+	bool from_16h;
+	uint64_t hz = tsc_hz_from_cpuid(&l, &from_16h);
+	source_cpuid = from_16h ? "cpuid16" : "cpuid15";
+	if (hz == 0)
+		*why = "leaf 15H gives no ratio, or no crystal and no leaf 16H";
+	return hz;
 }
 
-static uint64_t hz_from_hypervisor(void)
+static uint64_t hz_from_hypervisor(const char **why)
 {
-	if (!has_hypervisor() || cpuid_max(CPUID_HYPERVISOR_BASE) < CPUID_HYPERVISOR_TSC)
-		return 0;
-	return (uint64_t)cpuid(CPUID_HYPERVISOR_TSC, 0).eax * 1000;
-}
-
-/* One window against a free-running counter of `ref_hz` with wrap `mask`. */
-static uint64_t measure_counter(uint64_t (*read)(void), uint64_t mask, uint64_t ref_hz)
-{
-	uint64_t target = ref_hz * CALIBRATE_WINDOW_US / 1000000;
-	uint64_t start = read(), now = start, elapsed = 0;
-	uint32_t reads = 0;
-	/* Start on a counter edge so the window is not short by up to one tick. */
-	while ((now = read()) == start)
-		if (++reads == CALIBRATE_MAX_READS)
-			return 0;
-	start = now;
-	uint64_t t0 = tsc_begin();
-	do {
-		now = read();
-		elapsed = (now - start) & mask;
-		if (++reads == CALIBRATE_MAX_READS)
-			return 0;
-	} while (elapsed < target);
-	uint64_t t1 = tsc_end();
-	return (t1 - t0) * ref_hz / elapsed;
-}
-
-static uint64_t measure_pit(void)
-{
-	return measure_counter(pit_counter_read, PIT_COUNTER_MASK, PIT_HZ);
-}
-
-static uint64_t measure_pmtimer(void)
-{
-	return measure_counter(pmtimer_read, pmtimer_mask(), ACPI_PM_TIMER_HZ);
-}
-
-static uint64_t measure_hpet(void)
-{
-	return measure_counter(hpet_read, hpet_mask(), hpet_hz());
-}
-
-/* Median of CALIBRATE_RUNS measurements; 0 if any run failed. */
-static uint64_t median_of_runs(uint64_t (*measure)(void))
-{
-	uint64_t runs[CALIBRATE_RUNS];
-	for (int i = 0; i < CALIBRATE_RUNS; i++) {
-		runs[i] = measure();
-		if (runs[i] == 0)
-			return 0;
-		for (int j = i; j > 0 && runs[j] < runs[j - 1]; j--) {
-			uint64_t t = runs[j];
-			runs[j] = runs[j - 1];
-			runs[j - 1] = t;
-		}
-	}
-	return runs[CALIBRATE_RUNS / 2];
-}
-
-/* Measure against the reference `ref` (median of several windows); 0 if it failed. */
-static uint64_t measure(enum tsc_ref ref)
-{
-	switch (ref) {
-	case TSC_REF_PMTIMER:
-		return pmtimer_present() ? median_of_runs(measure_pmtimer) : 0;
-	case TSC_REF_HPET:
-		return hpet_present() ? median_of_runs(measure_hpet) : 0;
-	case TSC_REF_PIT:
-		pit_counter_start();
-		return median_of_runs(measure_pit);
-	default:
+	if (!has_hypervisor() || cpuid_max(CPUID_HYPERVISOR_BASE) < CPUID_HYPERVISOR_TSC) {
+		*why = "no leaf 40000010H";
 		return 0;
 	}
+	uint64_t hz = (uint64_t)cpuid(CPUID_HYPERVISOR_TSC, 0).eax * 1000;
+	if (hz == 0)
+		*why = "leaf 40000010H is 0";
+	return hz;
+}
+
+static bool is_intel(void)
+{
+	struct cpuid_regs r = cpuid(0, 0);
+	return r.ebx == 0x756e6547 && r.edx == 0x49656e69 && r.ecx == 0x6c65746e; /* "GenuineIntel" */
+}
+
+static uint64_t hz_from_platform_info(const char **why)
+{
+	uint32_t family, model;
+	cpu_family_model(cpuid(1, 0).eax, &family, &model);
+	if (!platform_info_has_ratio(is_intel(), family, model)) {
+		*why = "not a CPU known to have it";
+		return 0;
+	}
+	uint64_t hz = tsc_hz_from_platform_info(rdmsr(MSR_PLATFORM_INFO));
+	if (hz == 0)
+		*why = "ratio 0";
+	return hz;
+}
+
+/* ---- the order (tsc.h) ---- */
+
+struct tsc_method {
+	const char *name;
+	uint64_t (*hz)(const char **why);
+	enum tsc_ref ref; /* TSC_REF_AUTO: not a measured reference */
+};
+
+static const struct tsc_method methods[] = {
+	{ "cpuid15", hz_from_cpuid, TSC_REF_AUTO },
+	{ "hypervisor", hz_from_hypervisor, TSC_REF_AUTO },
+	{ "platform_info", hz_from_platform_info, TSC_REF_AUTO },
+	{ "pmtimer", tsc_ref_pmtimer, TSC_REF_PMTIMER },
+	{ "hpet", tsc_ref_hpet, TSC_REF_HPET },
+	{ "pit", tsc_ref_pit, TSC_REF_PIT },
+	{ "rtc", tsc_ref_rtc, TSC_REF_RTC },
+};
+#define METHODS (sizeof(methods) / sizeof(methods[0]))
+
+/* Run one method; a result outside [TSC_HZ_MIN, TSC_HZ_MAX] counts as a failure. */
+static uint64_t try_method(const struct tsc_method *m, const char **why)
+{
+	static char implausible[64];
+	*why = "failed";
+	uint64_t v = m->hz(why);
+	if (v != 0 && (v < TSC_HZ_MIN || v > TSC_HZ_MAX)) {
+		ksnprintf(implausible, sizeof(implausible), "implausible %llu Hz", (unsigned long long)v);
+		*why = implausible;
+		return 0;
+	}
+	return v;
+}
+
+static const char *method_name(const struct tsc_method *m)
+{
+	return m->hz == hz_from_cpuid ? source_cpuid : m->name;
+}
+
+/* tsc_ref=NAME: that reference alone. */
+static bool calibrate_forced(void)
+{
+	for (unsigned i = 0; i < METHODS; i++) {
+		if (methods[i].ref != (enum tsc_ref)opt_tsc_ref)
+			continue;
+		const char *why;
+		source = methods[i].name;
+		if ((hz = try_method(&methods[i], &why)) == 0)
+			kprintf("ERROR msg=\"tsc_ref=%s: %s\"\n", source, why);
+		return hz != 0;
+	}
+	return false;
 }
 
 bool tsc_calibrate(void)
 {
 	tsc_has_rdtscp = (cpuid_ext(CPUID_EXT_FEATURES).edx & CPUID_80000001_EDX_RDTSCP) != 0;
-	if (opt_tsc_ref != TSC_REF_AUTO) {
-		source = tsc_ref_names[opt_tsc_ref];
-		if ((hz = measure((enum tsc_ref)opt_tsc_ref)) == 0) {
-			kprintf("ERROR msg=\"tsc_ref=%s: reference absent or not counting\"\n", source);
-			return false;
+	if (opt_tsc_ref != TSC_REF_AUTO)
+		return calibrate_forced();
+	/* The first method that works; every one that failed is named. */
+	static char failures[512];
+	size_t len = 0;
+	for (unsigned i = 0; i < METHODS; i++) {
+		const char *why;
+		if ((hz = try_method(&methods[i], &why)) != 0) {
+			source = method_name(&methods[i]);
+			return true;
 		}
-		return true;
+		if (methods[i].ref != TSC_REF_AUTO)
+			kprintf("tsc: %s: %s\n", methods[i].name, why);
+		len += (size_t)ksnprintf(failures + len, sizeof(failures) - len, "%s%s %s", i ? ", " : "",
+					 method_name(&methods[i]), why);
+		if (len >= sizeof(failures))
+			len = sizeof(failures) - 1;
 	}
-	if ((hz = hz_from_cpuid15()) != 0) {
-		source = "cpuid15";
-	} else if ((hz = hz_from_hypervisor()) != 0) {
-		source = "hypervisor";
-	} else {
-		/* The first reference that works; the log says which. */
-		for (unsigned ref = TSC_REF_PMTIMER; ref <= TSC_REF_PIT && hz == 0; ref++) {
-			source = tsc_ref_names[ref];
-			hz = measure((enum tsc_ref)ref);
-		}
-		if (hz == 0) {
-			kprintf("ERROR msg=\"no TSC frequency: CPUID, PM timer, HPET and PIT all failed\"\n");
-			return false;
-		}
-	}
-	return true;
+	kprintf("ERROR msg=\"no TSC frequency: %s\"\n", failures);
+	return false;
 }
 
 uint64_t tsc_hz(void)

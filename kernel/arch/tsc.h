@@ -4,11 +4,15 @@
  * CPUID leaves 15H (TSC/crystal ratio), 80000007H (invariant TSC);
  * hypervisor leaf 40000010H (TSC kHz, VMware/QEMU convention).
  *
- * Frequency sources, in order (design kernel.md "Time"): CPUID 15H when all
- * three values are given, the hypervisor leaf, then a measurement against
- * the ACPI PM timer, the HPET, or PIT channel 2 (median of several runs).
- * Calibrate on the BSP before any AP starts: a descheduled vCPU spoils the
- * measurement when many vCPUs compete for the host.
+ * Frequency sources, in order (design kernel.md "Time"): CPUID 15H (with
+ * the crystal derived from CPUID 16H where 15H gives none), the hypervisor
+ * leaf, MSR_PLATFORM_INFO on the Intel models that have it, then a
+ * measurement against the ACPI PM timer, the HPET or PIT channel 2 (median
+ * of several runs), and the CMOS RTC's once-a-second update, which every PC
+ * has, as the last resort. Every method is bounded by time (TSC ticks at
+ * the fastest plausible rate), not by a count of reads. Calibrate on the
+ * BSP before any AP starts: a descheduled vCPU spoils the measurement when
+ * many vCPUs compete for the host.
  */
 #ifndef KERNEL_ARCH_TSC_H
 #define KERNEL_ARCH_TSC_H
@@ -16,11 +20,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Determine the TSC frequency; false (reason printed) if no source worked. */
+/* Determine the TSC frequency; false (every method's reason printed) if none worked. */
 bool tsc_calibrate(void);
 
 uint64_t tsc_hz(void);
-const char *tsc_source(void);   /* cpuid15, hypervisor, pmtimer, hpet, pit */
+/* cpuid15, cpuid16, hypervisor, platform_info, pmtimer, hpet, pit, rtc */
+const char *tsc_source(void);
 bool tsc_invariant(void);
 
 /* Serialised reads around a timed region (SDM Vol. 2B RDTSC/RDTSCP notes). */

@@ -102,7 +102,7 @@ bool fbcon_init(const struct boot_framebuffer *fb)
 		kprintf("WARN msg=\"framebuffer %ux%u too small for a console\"\n", fb->width, fb->height);
 		return false;
 	}
-	con.base = paging_map_mmio(fb->addr, (uint64_t)fb->pitch * fb->height);
+	con.base = paging_map_wc(fb->addr, (uint64_t)fb->pitch * fb->height);
 	con.column = con.row = 0;
 	for (uint32_t row = 0; row < con.rows; row++)
 		clear_row(row);

@@ -93,6 +93,8 @@ _Static_assert(offsetof(struct fadt, x_pm_tmr_blk) == 208, "X_PM_TMR_BLK at offs
 #define FADT_FLAG_TMR_VAL_EXT (1u << 8)     /* PM timer is 32 bits wide, else 24 */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)  /* RESET_REG is valid */
 #define FADT_FLAG_HW_REDUCED_ACPI (1u << 20) /* no fixed hardware: no PM timer */
+/* IA-PC boot architecture flags (5.2.9.3, table 5.11). */
+#define FADT_IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
 
 /* The ACPI PM timer ticks at 3.579545 MHz (4.8.3.3). */
 #define ACPI_PM_TIMER_HZ 3579545u
@@ -116,6 +118,7 @@ struct fadt_info {
 	uint8_t revision;       /* the table header's */
 	uint32_t flags;
 	bool hw_reduced;
+	bool cmos_rtc_absent;   /* IAPC_BOOT_ARCH says there is no CMOS RTC */
 	struct fadt_pm_timer pm_timer;
 	struct fadt_reset reset;
 };

@@ -131,21 +131,19 @@ static enum mb2_error parse_mmap(struct mb2_cursor *c)
 	uint32_t bytes = c->size - MB2_MMAP_HEADER_SIZE;
 	if (bytes % entry_size != 0)
 		return MB2_ERR_MMAP; /* a partial entry at the end */
-	uint32_t count = bytes / entry_size;
-	if (count > BOOT_MMAP_MAX) {
-		out->mmap_truncated = true;
-		return MB2_ERR_TOO_MANY;
-	}
-	const uint8_t *entry = tag_body(c) + MB2_MMAP_HEADER_SIZE;
-	for (uint32_t i = 0; i < count; i++, entry += entry_size) {
-		out->mmap[i] = (struct boot_mmap_entry){
-			.base = read_u64(entry + MMAP_ENTRY_BASE),
-			.length = read_u64(entry + MMAP_ENTRY_LENGTH),
-			.type = read_u32(entry + MMAP_ENTRY_TYPE),
-		};
-	}
-	out->mmap_count = count;
+	/* Entries stay where they are: as many as the tag holds. */
+	out->mmap = (struct boot_mmap){ tag_body(c) + MB2_MMAP_HEADER_SIZE, entry_size, bytes / entry_size };
 	return MB2_OK;
+}
+
+struct boot_mmap_entry boot_mmap_get(const struct boot_mmap *m, size_t i)
+{
+	const uint8_t *entry = (const uint8_t *)m->entries + i * m->stride;
+	return (struct boot_mmap_entry){
+		.base = read_u64(entry + MMAP_ENTRY_BASE),
+		.length = read_u64(entry + MMAP_ENTRY_LENGTH),
+		.type = read_u32(entry + MMAP_ENTRY_TYPE),
+	};
 }
 
 /* Tag 8 (3.6.12): framebuffer_addr (u64), pitch, width, height (u32),
@@ -312,7 +310,7 @@ enum mb2_error mb2_parse(uint32_t magic, const void *info, uint64_t info_phys, s
 		out->error_tag = c.type;
 		return err;
 	}
-	if (out->mmap_count == 0)
+	if (out->mmap.count == 0)
 		return MB2_ERR_NO_MMAP;
 	return MB2_OK;
 }
@@ -329,7 +327,7 @@ const char *mb2_strerror(enum mb2_error err)
 		[MB2_ERR_NO_END] = "no end tag within total_size",
 		[MB2_ERR_MMAP] = "malformed or duplicate memory map tag",
 		[MB2_ERR_NO_MMAP] = "no memory map tag (refusing to guess RAM)",
-		[MB2_ERR_TOO_MANY] = "more memory map entries or modules than the tables hold",
+		[MB2_ERR_TOO_MANY] = "more modules than the table holds",
 	};
 	if ((unsigned)err >= MB2_ERR_COUNT)
 		return "unknown multiboot2 error";

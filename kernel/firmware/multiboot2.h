@@ -49,7 +49,6 @@ enum mb2_tag_type {
 #define MB2_RSDP_V1_SIZE 20      /* ACPI 6.4, 5.2.5.3: RSDP up to RsdtAddress */
 #define MB2_RSDP_V2_SIZE 36      /* ... up to the extended checksum and reserved bytes */
 
-#define BOOT_MMAP_MAX 256
 #define BOOT_CMDLINE_MAX 512
 #define BOOT_LOADER_MAX 64
 #define BOOT_MODULES_MAX 8
@@ -59,6 +58,32 @@ struct boot_mmap_entry {
 	uint64_t length;
 	uint32_t type; /* enum mb2_mem_type or any other firmware value */
 };
+
+/*
+ * The firmware's memory map where the boot information holds it, never
+ * copied, so that its size is whatever the firmware reports (a server's UEFI
+ * map has thousands of descriptors): `count` entries `stride` bytes apart,
+ * each starting with base (u64), length (u64), type (u32). Multiboot2 tag 6
+ * entries, PVH hvm_memmap entries and struct boot_mmap_entry all have that
+ * layout. In the kernel the entries are read through the direct map, before
+ * the frame allocator may reuse the bytes (PVH places them in free RAM).
+ */
+struct boot_mmap {
+	const void *entries;
+	size_t stride;
+	size_t count;
+};
+_Static_assert(offsetof(struct boot_mmap_entry, length) == 8 && offsetof(struct boot_mmap_entry, type) == 16,
+	       "struct boot_mmap_entry has the firmware entries' layout");
+
+/* Entry i of m (i < m->count), read byte-wise: firmware bytes, not C objects. */
+struct boot_mmap_entry boot_mmap_get(const struct boot_mmap *m, size_t i);
+
+/* A view of a plain array (host tests, crafted maps). */
+static inline struct boot_mmap boot_mmap_of(const struct boot_mmap_entry *entries, size_t count)
+{
+	return (struct boot_mmap){ entries, sizeof(*entries), count };
+}
 
 struct boot_range {
 	uint64_t start; /* physical, inclusive */
@@ -74,9 +99,7 @@ struct boot_framebuffer {
 
 struct boot_info {
 	struct boot_range info;     /* the multiboot info itself */
-	size_t mmap_count;
-	struct boot_mmap_entry mmap[BOOT_MMAP_MAX];
-	bool mmap_truncated;        /* more than BOOT_MMAP_MAX entries: an error, reported */
+	struct boot_mmap mmap;      /* inside the info (multiboot2) or where PVH put it */
 	char cmdline[BOOT_CMDLINE_MAX];    /* always NUL terminated, "" if absent */
 	bool cmdline_truncated;            /* longer than the buffer: cut, not an error */
 	char loader[BOOT_LOADER_MAX];      /* always NUL terminated, "" if absent */
@@ -112,7 +135,7 @@ enum mb2_error {
 	MB2_ERR_MMAP,       /* memory map tag malformed (entry_size < 24, not a multiple of 8,
 			       a partial entry, a second mmap tag) */
 	MB2_ERR_NO_MMAP,    /* no memory map tag: refuse to guess RAM */
-	MB2_ERR_TOO_MANY,   /* more mmap entries or modules than the tables hold */
+	MB2_ERR_TOO_MANY,   /* more modules than the table holds */
 	MB2_ERR_COUNT
 };
 

@@ -32,17 +32,12 @@ static const char *copy_memmap(const struct hvm_start_info *si, pvh_map_fn map, 
 {
 	if (si->version < 1 || si->memmap_entries == 0)
 		return "PVH start info has no memory map (version 0): refusing to guess RAM";
-	if (si->memmap_entries > BOOT_MMAP_MAX) {
-		out->mmap_truncated = true;
-		return "PVH memory map has more entries than BOOT_MMAP_MAX";
-	}
+	/* Read in place, however many entries there are (struct boot_mmap). */
 	const struct hvm_memmap_entry *e =
 		map(si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*e));
 	if (!e)
 		return "PVH memory map not reachable";
-	for (uint32_t i = 0; i < si->memmap_entries; i++)
-		out->mmap[i] = (struct boot_mmap_entry){ e[i].addr, e[i].size, e[i].type };
-	out->mmap_count = si->memmap_entries;
+	out->mmap = (struct boot_mmap){ e, sizeof(*e), si->memmap_entries };
 	return NULL;
 }
 

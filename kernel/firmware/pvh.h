@@ -7,6 +7,7 @@
 #ifndef KERNEL_FIRMWARE_PVH_H
 #define KERNEL_FIRMWARE_PVH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "firmware/multiboot2.h"
@@ -45,6 +46,8 @@ struct hvm_memmap_entry {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct hvm_memmap_entry) == 24, "hvm_memmap_table_entry is 24 bytes");
+_Static_assert(offsetof(struct hvm_memmap_entry, size) == 8 && offsetof(struct hvm_memmap_entry, type) == 16,
+	       "read through struct boot_mmap");
 
 /*
  * Returns a pointer through which `size` bytes at physical `phys` can be

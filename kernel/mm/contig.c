@@ -10,6 +10,7 @@
 #include "arch/percpu.h"
 #include "lib/align.h"
 #include "lib/panic.h"
+#include "lib/string.h"
 #include "llfree.h"
 #include "mm/frames.h"
 
@@ -103,6 +104,14 @@ void *contig_alloc(size_t bytes)
 	if (first == UINT64_MAX)
 		return NULL;
 	return phys_to_virt(first * LLFREE_AREA_FRAMES * PAGE_SIZE);
+}
+
+void *contig_zalloc(size_t bytes)
+{
+	void *p = contig_alloc(bytes);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
 }
 
 void contig_free(void *p, size_t bytes)

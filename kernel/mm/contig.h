@@ -1,6 +1,7 @@
 /*
  * Physically contiguous kernel buffers of any size, from the kernel's LLFree
- * (mm/frames.h). One LLFree allocation is at most 2^LLFREE_MAX_ORDER frames
+ * (mm/frames.h): the one place that turns a byte count into an allocation
+ * (the stress and crash tests, pmem's upper level and the benchmarks use it). One LLFree allocation is at most 2^LLFREE_MAX_ORDER frames
  * (one tree, 16 MiB) and an allocation of a large order does not say where
  * it lands; the benchmarks' frame arrays need more (8 bytes per 4 KiB frame
  * of the machine). So:
@@ -19,6 +20,8 @@
 
 /* NULL if no run of free memory is large enough (or bytes is 0). */
 void *contig_alloc(size_t bytes);
+/* contig_alloc, and the first `bytes` zeroed. */
+void *contig_zalloc(size_t bytes);
 void contig_free(void *p, size_t bytes);
 /* Frames a buffer of `bytes` takes from the allocator (rounding included). */
 uint64_t contig_frames(size_t bytes);

@@ -121,11 +121,12 @@ static enum memmap_error take_usable(struct memmap *map, uint64_t start, uint64_
 	return MEMMAP_OK;
 }
 
-static enum memmap_error check_input(const struct boot_mmap_entry *entries, size_t count,
-				     const struct boot_range *keep, size_t keep_count)
+static enum memmap_error check_input(const struct boot_mmap *fw, const struct boot_range *keep,
+				     size_t keep_count)
 {
-	for (size_t i = 0; i < count; i++) {
-		if (entries[i].length > UINT64_MAX - entries[i].base)
+	for (size_t i = 0; i < fw->count; i++) {
+		struct boot_mmap_entry e = boot_mmap_get(fw, i);
+		if (e.length > UINT64_MAX - e.base)
 			return MEMMAP_ERR_OVERFLOW;
 	}
 	for (size_t i = 0; i < keep_count; i++) {
@@ -146,18 +147,19 @@ static bool overlaps_any(const struct memmap *map, uint64_t start, uint64_t end)
 	return false;
 }
 
-static enum memmap_error paint_firmware(struct memmap *map, const struct boot_mmap_entry *entries,
-					size_t count)
+static enum memmap_error paint_firmware(struct memmap *map, const struct boot_mmap *fw)
 {
-	for (size_t i = 0; i < count; i++)
-		map->fw_unknown += entries[i].type == 0 || entries[i].type > MB2_MEM_BADRAM;
+	for (size_t i = 0; i < fw->count; i++) {
+		uint32_t type = boot_mmap_get(fw, i).type;
+		map->fw_unknown += type == 0 || type > MB2_MEM_BADRAM;
+	}
 	for (size_t t = 0; t < sizeof(paint_order) / sizeof(paint_order[0]); t++) {
-		for (size_t i = 0; i < count; i++) {
-			const struct boot_mmap_entry *e = &entries[i];
-			if (e->length == 0 || classify(e->type) != paint_order[t])
+		for (size_t i = 0; i < fw->count; i++) {
+			struct boot_mmap_entry e = boot_mmap_get(fw, i);
+			if (e.length == 0 || classify(e.type) != paint_order[t])
 				continue;
-			map->fw_overlaps += overlaps_any(map, e->base, e->base + e->length);
-			enum memmap_error err = paint(map, e->base, e->base + e->length, paint_order[t]);
+			map->fw_overlaps += overlaps_any(map, e.base, e.base + e.length);
+			enum memmap_error err = paint(map, e.base, e.base + e.length, paint_order[t]);
 			if (err != MEMMAP_OK)
 				return err;
 		}
@@ -209,13 +211,13 @@ static void sum_up(struct memmap *map)
 	}
 }
 
-enum memmap_error memmap_build(const struct boot_mmap_entry *entries, size_t count,
-			       const struct boot_range *keep, size_t keep_count, struct memmap *out)
+enum memmap_error memmap_build(const struct boot_mmap *fw, const struct boot_range *keep, size_t keep_count,
+			       struct memmap *out)
 {
 	memset(out, 0, sizeof(*out));
-	enum memmap_error err = check_input(entries, count, keep, keep_count);
+	enum memmap_error err = check_input(fw, keep, keep_count);
 	if (err == MEMMAP_OK)
-		err = paint_firmware(out, entries, count);
+		err = paint_firmware(out, fw);
 	if (err == MEMMAP_OK)
 		err = take_kernel_ranges(out, keep, keep_count);
 	if (err != MEMMAP_OK)

@@ -12,7 +12,9 @@
 
 #include "firmware/multiboot2.h"
 
-#define MEMMAP_MAX 512
+/* Ranges after coalescing (firmware entries are not limited: struct boot_mmap).
+ * A server's thousands of UEFI descriptors coalesce into a few hundred. */
+#define MEMMAP_MAX 2048
 #define MEMMAP_PAGE 4096ull
 #define MEMMAP_LOW_END 0x100000ull /* the first MiB: real-mode memory, never allocated */
 
@@ -61,14 +63,14 @@ enum memmap_error {
 };
 
 /*
- * Build `out` from firmware entries and the ranges the kernel must keep for
+ * Build `out` from the firmware's entries (any number) and the ranges the kernel must keep for
  * itself (image, info, modules; the first MiB is always excluded). Keep
  * ranges are widened to whole pages; only their usable bytes become KERNEL.
  * On MEMMAP_ERR_EMPTY `out` is complete (for printing); on other errors its
  * contents are unspecified.
  */
-enum memmap_error memmap_build(const struct boot_mmap_entry *entries, size_t count,
-			       const struct boot_range *keep, size_t keep_count, struct memmap *out);
+enum memmap_error memmap_build(const struct boot_mmap *fw, const struct boot_range *keep, size_t keep_count,
+			       struct memmap *out);
 const char *memmap_strerror(enum memmap_error err);
 const char *memmap_type_name(enum memmap_type type);
 
@@ -76,7 +78,10 @@ const char *memmap_type_name(enum memmap_type type);
 uint64_t memmap_low_page(const struct memmap *map);
 
 /* Kernel only (memmap_print.c, via kprintf): the log lines for people. */
-void memmap_print_firmware(const struct boot_mmap_entry *entries, size_t count);
+/* At most MEMMAP_PRINT_FIRMWARE_MAX entries are listed (a UEFI map can have thousands:
+ * at 115200 baud each line costs about 6 ms), then a line that says how many were not. */
+#define MEMMAP_PRINT_FIRMWARE_MAX 128
+void memmap_print_firmware(const struct boot_mmap *fw);
 void memmap_print(const struct memmap *map);
 
 #endif

@@ -27,15 +27,16 @@ static const char *firmware_type_name(uint32_t type)
 	}
 }
 
-void memmap_print_firmware(const struct boot_mmap_entry *entries, size_t count)
+void memmap_print_firmware(const struct boot_mmap *fw)
 {
-	kprintf("memmap: firmware reports %zu entries\n", count);
-	for (size_t i = 0; i < count; i++) {
-		const struct boot_mmap_entry *e = &entries[i];
-		kprintf("memmap:   fw 0x%016llx +0x%016llx type %u (%s)\n",
-			(unsigned long long)e->base, (unsigned long long)e->length, e->type,
-			firmware_type_name(e->type));
+	kprintf("memmap: firmware reports %zu entries\n", fw->count);
+	for (size_t i = 0; i < fw->count && i < MEMMAP_PRINT_FIRMWARE_MAX; i++) {
+		struct boot_mmap_entry e = boot_mmap_get(fw, i);
+		kprintf("memmap:   fw 0x%016llx +0x%016llx type %u (%s)\n", (unsigned long long)e.base,
+			(unsigned long long)e.length, e.type, firmware_type_name(e.type));
 	}
+	if (fw->count > MEMMAP_PRINT_FIRMWARE_MAX)
+		kprintf("memmap:   ... %zu more firmware entries not listed\n", fw->count - MEMMAP_PRINT_FIRMWARE_MAX);
 }
 
 void memmap_print(const struct memmap *map)

@@ -12,7 +12,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "llfree_platform.h"
-#include "mm/frames.h"
+#include "mm/contig.h"
 
 #define MIB (1ull << 20)
 #define CACHE_LINE 64u
@@ -255,22 +255,10 @@ static bool logs_check(void)
 	return true;
 }
 
-/* The volatile upper level from the frame allocator, whole pages. */
-static void *alloc_upper(size_t bytes)
-{
-	unsigned order = 0;
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	uint64_t phys;
-	if (!frames_get(order, LLFREE_KIND_IMMOVABLE, &phys))
-		return NULL;
-	return phys_to_virt(phys);
-}
-
 static bool init_llfree(unsigned cores)
 {
 	llfree_meta_size_t need = llfree_metadata_size(cores, info.frames);
-	void *upper = alloc_upper(need.upper);
+	void *upper = contig_alloc(need.upper); /* volatile: from the frame allocator */
 	if (!upper) {
 		kprintf("ERROR msg=\"pmem: no memory for %zu bytes of volatile LLFree metadata\"\n", need.upper);
 		return false;
@@ -301,7 +289,7 @@ static bool init_llfree(unsigned cores)
 	return true;
 }
 
-bool pmem_init(const struct acpi *acpi, const struct memmap *map, unsigned cores)
+bool pmem_map(const struct acpi *acpi, const struct memmap *map)
 {
 	info.mode = (enum pmem_mode)opt_mode;
 	if (info.mode == PMEM_OFF)
@@ -309,6 +297,13 @@ bool pmem_init(const struct acpi *acpi, const struct memmap *map, unsigned cores
 	if (!find_range(acpi) || !range_ok(map) || !compute_layout())
 		return false;
 	range = paging_map_wb(info.base, info.size);
+	return true;
+}
+
+bool pmem_init(unsigned cores)
+{
+	if (info.mode == PMEM_OFF)
+		return true;
 	if (info.mode == PMEM_RECOVER && !logs_check())
 		return false;
 	if (info.mode == PMEM_OVERWRITE)

@@ -74,13 +74,23 @@ struct pmem_info {
 bool pmem_cmdline_range(struct boot_range *out);
 
 /*
- * Find, map and set up the persistent instance for `cores` cores, as pmem=
- * says; prints the `MEM pmem=...` line. True when pmem is off or ready;
- * false (reason printed) on any error: no range, a range over usable RAM,
- * too small, or a RECOVER refused (wrong magic or size, corrupt counters).
- * After paging_init, frames_init and the AP start (acpi may be NULL).
+ * Find the range (NFIT or pmem_size/pmem_at), check it and map it
+ * write-back. True when pmem is off or the range is mapped; false (reason
+ * printed) on no range, a range over usable RAM, or one too small. Before
+ * the APs start: the mapping is then made while no other CPU runs (paging
+ * also never changes a present entry, so none could hold a stale one;
+ * docs/hardware.md, Persistent memory mapping).
  */
-bool pmem_init(const struct acpi *acpi, const struct memmap *map, unsigned cores);
+bool pmem_map(const struct acpi *acpi, const struct memmap *map);
+
+/*
+ * Set up the persistent instance for `cores` cores on the range pmem_map
+ * mapped, as pmem= says; prints the `MEM pmem=...` line. True when pmem is
+ * off or ready; false (reason printed) when a RECOVER is refused (wrong
+ * magic or size, corrupt counters) or the volatile metadata does not fit.
+ * After pmem_map, frames_init and the AP start.
+ */
+bool pmem_init(unsigned cores);
 
 /* NULL when pmem is off or pmem_init failed. */
 llfree_t *pmem_llfree(void);

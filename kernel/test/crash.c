@@ -13,6 +13,7 @@
 #include "lib/run_cores.h"
 #include "lib/string.h"
 #include "llfree.h"
+#include "mm/contig.h"
 #include "mm/frames.h"
 #include "mm/pmem.h"
 #include "verdict.h"
@@ -243,18 +244,6 @@ static bool fail(const char *fmt, ...)
 static bool is_logged(uint64_t f) { return ck.logged[f / 8] >> (f % 8) & 1; }
 static void mark_logged(uint64_t f) { ck.logged[f / 8] |= (uint8_t)(1u << (f % 8)); }
 
-/* Whole pages from the frame allocator, zeroed; physical address in *phys. */
-static void *scratch_alloc(uint64_t bytes, unsigned *order, uint64_t *phys)
-{
-	*order = 0;
-	while ((PAGE_SIZE << *order) < bytes)
-		(*order)++;
-	if (!frames_get(*order, LLFREE_KIND_IMMOVABLE, phys))
-		return NULL;
-	memset(phys_to_virt(*phys), 0, PAGE_SIZE << *order);
-	return phys_to_virt(*phys);
-}
-
 /* Every slot: a valid block, allocated, in no other slot. */
 static bool check_slots(unsigned core)
 {
@@ -450,18 +439,17 @@ static bool recover_check(unsigned cores)
 {
 	const struct pmem_info *pi = pmem_info();
 	uint64_t t0 = tsc_begin();
-	uint64_t bitmap_phys, list_phys;
-	unsigned bitmap_order, list_order;
+	/* Scratch buffers from mm/contig.h: the bitmap outgrows one allocation beyond 512 GiB. */
+	uint64_t bitmap_bytes = (llfree_frames(lf) + 7) / 8;
+	uint64_t list_bytes = UNACCOUNTED_MAX * (sizeof(uint64_t) + 1);
 	memset(&ck, 0, sizeof(ck));
-	ck.logged = scratch_alloc((llfree_frames(lf) + 7) / 8, &bitmap_order, &bitmap_phys);
-	ck.unaccounted = scratch_alloc(UNACCOUNTED_MAX * (sizeof(uint64_t) + 1), &list_order, &list_phys);
+	ck.logged = contig_zalloc(bitmap_bytes);
+	ck.unaccounted = contig_zalloc(list_bytes);
 	ck.taken = (uint8_t *)(ck.unaccounted + UNACCOUNTED_MAX);
 	bool ok = ck.logged && ck.unaccounted ? check_logs() : fail("no memory for the check's bitmaps");
 	uint64_t check_us = tsc_ticks_to_us(tsc_end() - t0);
-	if (ck.logged)
-		frames_put(bitmap_phys, bitmap_order, LLFREE_KIND_IMMOVABLE);
-	if (ck.unaccounted)
-		frames_put(list_phys, list_order, LLFREE_KIND_IMMOVABLE);
+	contig_free(ck.logged, bitmap_bytes);
+	contig_free(ck.unaccounted, list_bytes);
 	/* Recovery time per GiB of managed memory, from the measured init + validate. */
 	uint64_t frames_per_gib = (1ull << 30) / PAGE_SIZE;
 	uint64_t per_gib_us = pi->recover_ns * frames_per_gib / llfree_frames(lf) / 1000;

@@ -16,6 +16,7 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "llfree.h"
+#include "mm/contig.h"
 #include "mm/frames.h"
 
 #define INBOX_CAP 64
@@ -530,37 +531,25 @@ static void stress_core(unsigned core, void *arg)
 
 /* ---- set-up, checks and report ---- */
 
-static unsigned order_for(uint64_t bytes)
-{
-	unsigned order = 0;
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
+/* A zeroed buffer of `bytes` (mm/contig.h: any size, even beyond one LLFree allocation). */
 struct region {
 	void *ptr;
-	uint64_t phys;
-	unsigned order;
+	uint64_t bytes;
 };
 
 static bool region_get(struct region *r, uint64_t bytes, const char *what)
 {
-	r->order = order_for(bytes);
-	if (r->order > LLFREE_MAX_ORDER || !frames_get(r->order, LLFREE_KIND_IMMOVABLE, &r->phys)) {
+	r->bytes = bytes;
+	r->ptr = contig_zalloc(bytes);
+	if (!r->ptr)
 		kprintf("ERROR msg=\"stress: no memory for the %s (%llu bytes)\"\n", what, (unsigned long long)bytes);
-		r->ptr = NULL;
-		return false;
-	}
-	r->ptr = phys_to_virt(r->phys);
-	memset(r->ptr, 0, PAGE_SIZE << r->order);
-	return true;
+	return r->ptr != NULL;
 }
 
 static void region_put(struct region *r)
 {
 	if (r->ptr)
-		frames_put(r->phys, r->order, LLFREE_KIND_IMMOVABLE);
+		contig_free(r->ptr, r->bytes);
 }
 
 static bool bitmap_empty(uint64_t words)

@@ -1,17 +1,17 @@
 # tests/kernel: host unit tests of the kernel's pure boot modules (multiboot2
-# parser, memory map), built from the shared host object rules, plain and
+# and PVH parsers, memory map), built from the shared host object rules, plain and
 # with Address+UB sanitizers, plus the same modules as the kernel compiles
 # them (kernel/kernel.mk's rule: freestanding, no SSE, kernel code model).
 # Fragment included by the top-level Makefile.
 
-KUNIT_MODULES := kernel/firmware/multiboot2 kernel/mm/memmap
-KUNIT_TESTS   := multiboot2 memmap
+KUNIT_MODULES := kernel/firmware/multiboot2 kernel/firmware/pvh kernel/mm/memmap
+KUNIT_TESTS   := multiboot2 pvh memmap
 
 KUNIT_BINS        := $(patsubst %,$(BUILD)/host/tests/kernel/test_%,$(KUNIT_TESTS))
 KUNIT_ASAN_BINS   := $(patsubst %,$(BUILD)/asan/tests/kernel/test_%,$(KUNIT_TESTS))
 KUNIT_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KUNIT_MODULES) kernel/mm/memmap_print)
 
-# Static patterns: only our two binaries, each linked with both modules.
+# Static patterns: only our binaries, each linked with every module.
 $(KUNIT_BINS): $(BUILD)/host/tests/kernel/test_%: $(BUILD)/host/tests/kernel/test_%.o \
 		$(patsubst %,$(BUILD)/host/%.o,$(KUNIT_MODULES))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -lcriterion -o $@
@@ -34,4 +34,4 @@ test-kernel-unit: $(KUNIT_BINS) $(KUNIT_ASAN_BINS) $(KUNIT_KERNEL_OBJS)
 TEST_TARGETS += test-kernel-unit
 
 help::
-	@echo "  test-kernel-unit  multiboot2 and memory map host unit tests (plain, ASan+UBSan)"
+	@echo "  test-kernel-unit  multiboot2, PVH and memory map host unit tests (plain, ASan+UBSan)"

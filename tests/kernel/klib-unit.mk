@@ -1,16 +1,18 @@
 # Kernel library code on the host, plain and under ASan+UBSan: printf
 # (kernel/lib/printf.c), the command-line parser (kernel/cmdline.c), the
-# 128-bit division helpers (kernel/lib/int128.c). Their kernel-side use (the
+# 128-bit division helpers (kernel/lib/int128.c), the TSC frequency from
+# CPUID and MSR values (kernel/arch/tsc_freq.c). Their kernel-side use (the
 # same code on serial) is checked by tests/qemu/boot.sh.
 # Binaries not named test_*: kernel-unit.mk links test_% by pattern.
 
-KLIB_UNIT_NAMES := printf cmdline int128
+KLIB_UNIT_NAMES := printf cmdline int128 tsc_freq
 KLIB_UNIT_BINS := $(foreach n,$(KLIB_UNIT_NAMES),$(BUILD)/host/tests/kernel/$(n)_unit \
 	$(BUILD)/asan/tests/kernel/$(n)_unit)
 # What each test links besides itself.
 KLIB_UNIT_printf := kernel/lib/printf
 KLIB_UNIT_cmdline := kernel/cmdline
 KLIB_UNIT_int128 := kernel/lib/int128
+KLIB_UNIT_tsc_freq := kernel/arch/tsc_freq
 
 define KLIB_UNIT_RULES
 $(BUILD)/host/tests/kernel/$(1)_unit: $(BUILD)/host/tests/kernel/test_$(1).o $(BUILD)/host/$(KLIB_UNIT_$(1)).o
@@ -28,4 +30,4 @@ test-klib-unit: $(KLIB_UNIT_BINS)
 TEST_TARGETS += test-klib-unit
 
 help::
-	@echo "  test-klib-unit kernel printf, command-line parser, 128-bit division on the host (+ASan/UBSan)"
+	@echo "  test-klib-unit kernel printf, command-line parser, 128-bit division, TSC frequency on the host (+ASan/UBSan)"

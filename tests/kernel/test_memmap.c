@@ -17,8 +17,10 @@
 #define TiB 0x10000000000ull
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* memmap_build's view of a plain entry array (struct boot_mmap). */
+#define FW(e, n) (&(struct boot_mmap){ (e), sizeof(struct boot_mmap_entry), (n) })
 
-/* The struct is 12 KiB: one static instance per test process (Criterion forks). */
+/* The struct is 48 KiB: one static instance per test process (Criterion forks). */
 static struct memmap map;
 
 struct want {
@@ -88,7 +90,7 @@ static void expect_map(const struct memmap *m, const struct want *w, size_t n)
 
 static enum memmap_error build(const struct boot_mmap_entry *e, size_t n)
 {
-	return memmap_build(e, n, NULL, 0, &map);
+	return memmap_build(FW(e, n), NULL, 0, &map);
 }
 
 #define E(base, len, type) {(base), (len), (type)}
@@ -335,13 +337,13 @@ Test(memmap, too_many_after_keep_split)
 	for (size_t i = 0; i < ARRAY_LEN(e); i++)
 		e[i] = (struct boot_mmap_entry){16 * MiB + i * 8 * KiB, 8 * KiB, i % 2 ? 2 : 1};
 	const struct boot_range whole[] = {{16 * MiB, 16 * MiB + 8 * KiB}}; /* no split */
-	cr_assert_eq(memmap_build(e, MEMMAP_MAX, whole, 1, &map), MEMMAP_OK);
+	cr_assert_eq(memmap_build(FW(e, MEMMAP_MAX), whole, 1, &map), MEMMAP_OK);
 	const struct boot_range half[] = {{16 * MiB + 4 * KiB, 16 * MiB + 6 * KiB}};
-	cr_assert_eq(memmap_build(e, MEMMAP_MAX, half, 1, &map), MEMMAP_ERR_TOO_MANY);
+	cr_assert_eq(memmap_build(FW(e, MEMMAP_MAX), half, 1, &map), MEMMAP_ERR_TOO_MANY);
 	/* the first MiB splits too */
 	e[0] = (struct boot_mmap_entry){1 * MiB - 4 * KiB, 12 * KiB, 1};
 	e[1] = (struct boot_mmap_entry){1 * MiB + 8 * KiB, 4 * KiB, 2};
-	cr_assert_eq(memmap_build(e, MEMMAP_MAX, NULL, 0, &map), MEMMAP_ERR_TOO_MANY);
+	cr_assert_eq(memmap_build(FW(e, MEMMAP_MAX), NULL, 0, &map), MEMMAP_ERR_TOO_MANY);
 }
 
 Test(memmap, names)
@@ -386,7 +388,7 @@ Test(memmap, keep_ranges_become_kernel)
 		{3 * MiB + 0x2000, 3 * MiB + 0x3000}, /* a module, one page after the image */
 		{8 * MiB, 8 * MiB},               /* empty: ignored */
 	};
-	cr_assert_eq(memmap_build(e, 2, keep, ARRAY_LEN(keep), &map), MEMMAP_OK);
+	cr_assert_eq(memmap_build(FW(e, 2), keep, ARRAY_LEN(keep), &map), MEMMAP_OK);
 	EXPECT({0, 0x5000, MEMMAP_LOW}, {0x5000, 0x6000, MEMMAP_KERNEL}, {0x6000, 640 * KiB, MEMMAP_LOW},
 	       {1 * MiB, 2 * MiB, MEMMAP_USABLE}, {2 * MiB, 3 * MiB + 0x1000, MEMMAP_KERNEL},
 	       {3 * MiB + 0x1000, 3 * MiB + 0x2000, MEMMAP_USABLE},
@@ -403,7 +405,7 @@ Test(memmap, keep_range_spanning_several_entries)
 		E(7 * MiB, 9 * MiB, 1), E(5 * MiB + 0x800, 0x100, 4),
 	};
 	const struct boot_range keep[] = {{2 * MiB, 8 * MiB}};
-	cr_assert_eq(memmap_build(e, ARRAY_LEN(e), keep, 1, &map), MEMMAP_OK);
+	cr_assert_eq(memmap_build(FW(e, ARRAY_LEN(e)), keep, 1, &map), MEMMAP_OK);
 	EXPECT({1 * MiB, 2 * MiB, MEMMAP_USABLE}, {2 * MiB, 4 * MiB, MEMMAP_KERNEL},
 	       {4 * MiB, 5 * MiB, MEMMAP_RESERVED}, {5 * MiB, 5 * MiB + 0x800, MEMMAP_KERNEL},
 	       {5 * MiB + 0x800, 5 * MiB + 0x900, MEMMAP_NVS},
@@ -416,10 +418,10 @@ Test(memmap, keep_ranges_merge_and_can_empty_the_map)
 {
 	const struct boot_mmap_entry e[] = {E(1 * MiB, 3 * MiB, 1)};
 	const struct boot_range keep[] = {{2 * MiB, 3 * MiB}, {1 * MiB, 2 * MiB}};
-	cr_assert_eq(memmap_build(e, 1, keep, 2, &map), MEMMAP_OK);
+	cr_assert_eq(memmap_build(FW(e, 1), keep, 2, &map), MEMMAP_OK);
 	EXPECT({1 * MiB, 3 * MiB, MEMMAP_KERNEL}, {3 * MiB, 4 * MiB, MEMMAP_USABLE});
 	const struct boot_range all[] = {{0, 16 * MiB}};
-	cr_assert_eq(memmap_build(e, 1, all, 1, &map), MEMMAP_ERR_EMPTY);
+	cr_assert_eq(memmap_build(FW(e, 1), all, 1, &map), MEMMAP_ERR_EMPTY);
 	EXPECT({1 * MiB, 4 * MiB, MEMMAP_KERNEL});
 }
 
@@ -427,9 +429,9 @@ Test(memmap, bad_keep_ranges)
 {
 	const struct boot_mmap_entry e[] = {E(1 * MiB, 3 * MiB, 1)};
 	const struct boot_range inverted[] = {{3 * MiB, 2 * MiB}};
-	cr_assert_eq(memmap_build(e, 1, inverted, 1, &map), MEMMAP_ERR_KEEP);
+	cr_assert_eq(memmap_build(FW(e, 1), inverted, 1, &map), MEMMAP_ERR_KEEP);
 	const struct boot_range top[] = {{UINT64_MAX - 10, UINT64_MAX}};
-	cr_assert_eq(memmap_build(e, 1, top, 1, &map), MEMMAP_ERR_OVERFLOW);
+	cr_assert_eq(memmap_build(FW(e, 1), top, 1, &map), MEMMAP_ERR_OVERFLOW);
 }
 
 Test(memmap, low_page_absent)
@@ -613,7 +615,7 @@ Test(memmap, qemu_real_maps)
 	for (size_t i = 0; i < ARRAY_LEN(qemu_cases); i++) {
 		const struct qemu_case *c = &qemu_cases[i];
 		cr_log_info("%s", c->name);
-		cr_assert_eq(memmap_build(c->fw, c->fw_count, c->keep, 2, &map), MEMMAP_OK, "%s",
+		cr_assert_eq(memmap_build(FW(c->fw, c->fw_count), c->keep, 2, &map), MEMMAP_OK, "%s",
 			     c->name);
 		expect_map(&map, c->want, c->want_count);
 		cr_assert_eq(map.usable_bytes, c->usable_bytes, "%s: usable %llu", c->name,
@@ -638,6 +640,7 @@ Test(memmap, qemu_real_maps)
  */
 #define OVMF_RUNTIME_BASE 0x1e000000ull
 #define OVMF_RUNTIME_CHUNKS 60 /* each: 3 pages type 1, 1 page type 20 or 2 */
+#define OVMF_512M_ENTRIES (15 + 2 * OVMF_RUNTIME_CHUNKS + 1)
 
 static size_t ovmf_512m(struct boot_mmap_entry *e)
 {
@@ -659,6 +662,7 @@ static size_t ovmf_512m(struct boot_mmap_entry *e)
 		E(0xffc00000, 0x400000, 2),
 	};
 	size_t n = ARRAY_LEN(fixed);
+	_Static_assert(ARRAY_LEN(fixed) == 15, "OVMF_512M_ENTRIES counts them");
 	memcpy(e, fixed, sizeof(fixed));
 	for (uint64_t i = 0, at = OVMF_RUNTIME_BASE; i < OVMF_RUNTIME_CHUNKS; i++) {
 		e[n++] = (struct boot_mmap_entry){at, 3 * 4 * KiB, 1};
@@ -683,12 +687,12 @@ static enum memmap_type type_at(const struct memmap *m, uint64_t addr)
 
 Test(memmap, ovmf_like_many_entries)
 {
-	static struct boot_mmap_entry e[BOOT_MMAP_MAX];
+	static struct boot_mmap_entry e[OVMF_512M_ENTRIES];
 	size_t n = ovmf_512m(e);
 	cr_assert_gt(n, 128);
 	/* UEFI: the multiboot info below 1 MiB, the image at 2 MiB */
 	const struct boot_range keep[] = {{0x5000, 0x5a10}, {0x200000, 0x23c000}};
-	cr_assert_eq(memmap_build(e, n, keep, 2, &map), MEMMAP_OK);
+	cr_assert_eq(memmap_build(FW(e, n), keep, 2, &map), MEMMAP_OK);
 	check_invariants(&map);
 
 	/* fixed regions and boundaries */
@@ -733,11 +737,11 @@ static bool same_range(const struct memmap_range *a, const struct memmap_range *
 /* The result depends on the set of entries, not on their order. */
 Test(memmap, order_independent)
 {
-	static struct boot_mmap_entry e[BOOT_MMAP_MAX];
+	static struct boot_mmap_entry e[OVMF_512M_ENTRIES];
 	static struct memmap sorted;
 	size_t n = ovmf_512m(e);
 	const struct boot_range keep[] = {{0x5000, 0x5a10}, {0x200000, 0x23c000}};
-	cr_assert_eq(memmap_build(e, n, keep, 2, &sorted), MEMMAP_OK);
+	cr_assert_eq(memmap_build(FW(e, n), keep, 2, &sorted), MEMMAP_OK);
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	for (int round = 0; round < 20; round++) {
 		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, xorshift64 */
@@ -746,7 +750,7 @@ Test(memmap, order_independent)
 			struct boot_mmap_entry t = e[i];
 			e[i] = e[j], e[j] = t;
 		}
-		cr_assert_eq(memmap_build(e, n, keep, 2, &map), MEMMAP_OK);
+		cr_assert_eq(memmap_build(FW(e, n), keep, 2, &map), MEMMAP_OK);
 		cr_assert_eq(map.count, sorted.count);
 		/* Field by field: the struct's padding bytes are whatever the stack held. */
 		for (size_t i = 0; i < map.count; i++)
@@ -863,7 +867,7 @@ Test(memmap, random_maps_match_model)
 			keep[k] = (struct boot_range){at, at + len};
 		}
 
-		enum memmap_error err = memmap_build(e, n, keep, keep_count, &map);
+		enum memmap_error err = memmap_build(FW(e, n), keep, keep_count, &map);
 		cr_assert(err == MEMMAP_OK || err == MEMMAP_ERR_EMPTY, "round %d: %s", round,
 			  memmap_strerror(err));
 		outcomes[err]++;
@@ -950,7 +954,7 @@ Test(memmap, random_wide_maps_keep_their_promises)
 			overflow |= !bad_keep && keep[k].end > UINT64_MAX - MEMMAP_PAGE + 1;
 		}
 
-		enum memmap_error err = memmap_build(e, n, keep, keep_count, &map);
+		enum memmap_error err = memmap_build(FW(e, n), keep, keep_count, &map);
 		outcomes[err]++;
 		if (overflow || bad_keep) {
 			cr_assert(err == MEMMAP_ERR_OVERFLOW || err == MEMMAP_ERR_KEEP, "round %d: %s",
@@ -1010,8 +1014,8 @@ static void expect_log_line(const char *line)
 Test(memmap, printed_for_people)
 {
 	const struct boot_range keep[] = {IMAGE, OVMF_INFO};
-	cr_assert_eq(memmap_build(ovmf_q35_512m, ARRAY_LEN(ovmf_q35_512m), keep, 2, &map), MEMMAP_OK);
-	memmap_print_firmware(ovmf_q35_512m, ARRAY_LEN(ovmf_q35_512m));
+	cr_assert_eq(memmap_build(FW(ovmf_q35_512m, ARRAY_LEN(ovmf_q35_512m)), keep, 2, &map), MEMMAP_OK);
+	memmap_print_firmware(FW(ovmf_q35_512m, ARRAY_LEN(ovmf_q35_512m)));
 	memmap_print(&map);
 	expect_log_line("memmap: firmware reports 20 entries\n");
 	expect_log_line("memmap:   fw 0x000000001f9ed000 +0x0000000000100000 type 20 (other)\n");
@@ -1026,4 +1030,17 @@ Test(memmap, printed_for_people)
 	/* lines for people only: none starts with an upper-case tag (serial-log.md) */
 	for (const char *l = log_text; *l; l = strchr(l, '\n') + 1)
 		cr_assert(strncmp(l, "memmap: ", 8) == 0, "unexpected line: %.40s", l);
+}
+
+/* A map of thousands of entries lists the first ones and says how many it left out. */
+Test(memmap, long_firmware_map_listed_in_part)
+{
+	static struct boot_mmap_entry e[MEMMAP_PRINT_FIRMWARE_MAX + 300];
+	for (size_t i = 0; i < ARRAY_LEN(e); i++)
+		e[i] = (struct boot_mmap_entry){ MiB + i * 4 * KiB, 4 * KiB, 1 };
+	memmap_print_firmware(FW(e, ARRAY_LEN(e)));
+	expect_log_line("memmap: firmware reports 428 entries\n");
+	expect_log_line("memmap:   fw 0x000000000017f000 +0x0000000000001000 type 1 (available)\n");
+	cr_assert_null(strstr(log_text, "fw 0x0000000000180000"), "entry 128 listed");
+	expect_log_line("memmap:   ... 300 more firmware entries not listed\n");
 }

@@ -19,12 +19,19 @@
 /* ---- builder ----------------------------------------------------------- */
 
 struct mb2_builder {
-	uint64_t words[4096]; /* 32 KiB, 8-byte aligned like a real info */
+	uint64_t words[16384]; /* 128 KiB, 8-byte aligned like a real info */
 	size_t len;           /* bytes written */
 };
 
 static struct mb2_builder b;
 static struct boot_info bi;
+
+/* Entry i of the parsed map (read in place from the info). */
+static struct boot_mmap_entry fw_entry(size_t i)
+{
+	cr_assert_lt(i, bi.mmap.count);
+	return boot_mmap_get(&bi.mmap, i);
+}
 
 static uint8_t *bytes(void)
 {
@@ -77,7 +84,7 @@ struct entry {
 /* Tag 6 with entries of `entry_size` bytes; bytes past the 24 known are 0xaa. */
 static size_t tag_mmap(uint32_t entry_size, const struct entry *e, size_t n)
 {
-	static uint8_t body[8 + 64 * 1024];
+	static uint8_t body[8 + 96 * 1024];
 	size_t len = 8 + n * entry_size;
 	cr_assert_leq(len, sizeof(body));
 	memset(body, 0xaa, len);
@@ -189,13 +196,12 @@ Test(multiboot2, every_tag)
 	cr_assert_eq(bi.modules[0].end, 0x201234);
 	cr_assert_eq(bi.modules[1].start, 0x300000);
 	cr_assert_eq(bi.modules[1].end, 0x300000);
-	cr_assert_eq(bi.mmap_count, ARRAY_LEN(small_map));
+	cr_assert_eq(bi.mmap.count, ARRAY_LEN(small_map));
 	for (size_t i = 0; i < ARRAY_LEN(small_map); i++) {
-		cr_assert_eq(bi.mmap[i].base, small_map[i].base);
-		cr_assert_eq(bi.mmap[i].length, small_map[i].length);
-		cr_assert_eq(bi.mmap[i].type, small_map[i].type);
+		cr_assert_eq(fw_entry(i).base, small_map[i].base);
+		cr_assert_eq(fw_entry(i).length, small_map[i].length);
+		cr_assert_eq(fw_entry(i).type, small_map[i].type);
 	}
-	cr_assert_not(bi.mmap_truncated);
 	cr_assert(bi.fb.present);
 	cr_assert_eq(bi.fb.addr, 0xfd000000);
 	cr_assert_eq(bi.fb.pitch, 4096);
@@ -228,7 +234,7 @@ Test(multiboot2, minimal)
 	cr_assert_null(bi.rsdp);
 	cr_assert_not(bi.efi);
 	cr_assert_not(bi.fb.present);
-	cr_assert_eq(bi.mmap_count, 3);
+	cr_assert_eq(bi.mmap.count, 3);
 }
 
 /* Later spec versions may grow the entry: step by entry_size, read 24 bytes. */
@@ -244,11 +250,11 @@ Test(multiboot2, mmap_entry_size_larger_than_24)
 		tag_mmap(sizes[s], e, ARRAY_LEN(e));
 		finish();
 		cr_assert_eq(parse(), MB2_OK, "entry_size %u", sizes[s]);
-		cr_assert_eq(bi.mmap_count, ARRAY_LEN(e));
+		cr_assert_eq(bi.mmap.count, ARRAY_LEN(e));
 		for (size_t i = 0; i < ARRAY_LEN(e); i++) {
-			cr_assert_eq(bi.mmap[i].base, e[i].base);
-			cr_assert_eq(bi.mmap[i].length, e[i].length);
-			cr_assert_eq(bi.mmap[i].type, e[i].type);
+			cr_assert_eq(fw_entry(i).base, e[i].base);
+			cr_assert_eq(fw_entry(i).length, e[i].length);
+			cr_assert_eq(fw_entry(i).type, e[i].type);
 		}
 	}
 }
@@ -270,26 +276,40 @@ Test(multiboot2, no_mmap_refused)
 	tag_string(MB2_TAG_CMDLINE, "x");
 	finish();
 	cr_assert_eq(parse(), MB2_ERR_NO_MMAP);
-	cr_assert_eq(bi.mmap_count, 0);
+	cr_assert_eq(bi.mmap.count, 0);
 }
 
-Test(multiboot2, mmap_table_full_and_overfull)
+/*
+ * A server's UEFI map has thousands of descriptors: no table limits their
+ * number, and a map reaching beyond 1 TiB builds into a memory map whose top
+ * is there: 3000 entries of 256 MiB from 4 GiB on, every eighth reserved
+ * (runtime services, MMIO) between adjacent usable ones, then one usable GiB
+ * at 2 TiB.
+ */
+Test(multiboot2, mmap_thousands_of_entries_beyond_1tib)
 {
-	static struct entry e[BOOT_MMAP_MAX + 1];
-	for (size_t i = 0; i < ARRAY_LEN(e); i++)
-		e[i] = (struct entry){i * 0x1000, 0x1000, 1 + (uint32_t)(i % 2)};
+	enum { N = 3000 };
+	static struct entry e[N + 1];
+	const uint64_t gib = 1ull << 30, step = 256ull << 20;
+	e[0] = (struct entry){0, 0x9fc00, 1};
+	for (size_t i = 1; i < N; i++)
+		e[i] = (struct entry){4 * gib + i * step, step, i % 8 ? 1 : 2};
+	e[N] = (struct entry){2048 * gib, gib, 1};
 	begin();
-	tag_mmap(24, e, BOOT_MMAP_MAX);
+	tag_mmap(24, e, N + 1);
 	finish();
-	cr_assert_eq(parse(), MB2_OK);
-	cr_assert_eq(bi.mmap_count, BOOT_MMAP_MAX);
-	cr_assert_eq(bi.mmap[BOOT_MMAP_MAX - 1].base, (BOOT_MMAP_MAX - 1) * 0x1000ull);
-
-	begin();
-	tag_mmap(24, e, BOOT_MMAP_MAX + 1);
-	finish();
-	cr_assert_eq(parse(), MB2_ERR_TOO_MANY);
-	cr_assert(bi.mmap_truncated);
+	cr_assert_eq(parse(), MB2_OK, "%s", mb2_strerror(parse()));
+	cr_assert_eq(bi.mmap.count, N + 1);
+	for (size_t i = 0; i <= N; i++) {
+		cr_assert_eq(fw_entry(i).base, e[i].base, "entry %zu", i);
+		cr_assert_eq(fw_entry(i).length, e[i].length, "entry %zu", i);
+		cr_assert_eq(fw_entry(i).type, e[i].type, "entry %zu", i);
+	}
+	static struct memmap m;
+	cr_assert_eq(memmap_build(&bi.mmap, NULL, 0, &m), MEMMAP_OK);
+	cr_assert_eq(m.top_usable, 2049 * gib);
+	/* low, then usable/reserved pairs, then the island at 2 TiB */
+	cr_assert_eq(m.count, 1 + 2 * ((N - 1) / 8) + 1 + 1, "%zu ranges", m.count);
 }
 
 /* ---- strings ----------------------------------------------------------- */
@@ -537,7 +557,7 @@ Test(multiboot2, bad_magic_and_null)
 	finish();
 	cr_assert_eq(mb2_parse(0x2badb002, b.words, 0, sizeof(b.words), &bi), MB2_ERR_MAGIC);
 	cr_assert_eq(mb2_parse(MB2_BOOTLOADER_MAGIC, NULL, 0, 4096, &bi), MB2_ERR_NULL);
-	cr_assert_eq(bi.mmap_count, 0); /* out is cleared even on error */
+	cr_assert_eq(bi.mmap.count, 0); /* out is cleared even on error */
 }
 
 Test(multiboot2, misaligned_info)
@@ -641,7 +661,7 @@ Test(multiboot2, end_tag_stops_the_walk)
 	tag(MB2_TAG_MMAP, "garbage!", 8);
 	put_u32(0, (uint32_t)b.len);
 	cr_assert_eq(parse(), MB2_OK);
-	cr_assert_eq(bi.mmap_count, 3);
+	cr_assert_eq(bi.mmap.count, 3);
 }
 
 Test(multiboot2, mmap_bad_entry_size)
@@ -748,7 +768,10 @@ static uint32_t build_rich_info(void)
 /* The result of a successful parse must point only inside the info. */
 static void check_result(const uint8_t *info, size_t size)
 {
-	cr_assert_leq(bi.mmap_count, BOOT_MMAP_MAX);
+	if (bi.mmap.count) {
+		const uint8_t *m = bi.mmap.entries;
+		cr_assert(m >= info && m + bi.mmap.count * bi.mmap.stride <= info + size);
+	}
 	cr_assert_leq(bi.module_count, BOOT_MODULES_MAX);
 	cr_assert_lt(strnlen(bi.cmdline, sizeof(bi.cmdline)), sizeof(bi.cmdline));
 	cr_assert_lt(strnlen(bi.loader, sizeof(bi.loader)), sizeof(bi.loader));
@@ -854,7 +877,7 @@ static struct memmap grub_map;
 static void build_map_from(const uint64_t image_end)
 {
 	struct boot_range keep[2] = {{0x200000, image_end}, bi.info};
-	cr_assert_eq(memmap_build(bi.mmap, bi.mmap_count, keep, 2, &grub_map), MEMMAP_OK);
+	cr_assert_eq(memmap_build(&bi.mmap, keep, 2, &grub_map), MEMMAP_OK);
 }
 
 Test(multiboot2, grub_bios_capture)
@@ -866,11 +889,11 @@ Test(multiboot2, grub_bios_capture)
 	cr_assert_eq(bi.info.end, 0x16f1c8 + 2544);
 	cr_assert_str_eq(bi.loader, "GRUB 2.06-13+deb12u2");
 	cr_assert_str_eq(bi.cmdline, "");
-	cr_assert_eq(bi.mmap_count, 9);
-	cr_assert_eq(bi.mmap[3].base, 0x100000);
-	cr_assert_eq(bi.mmap[3].length, 0x1fedf000);
-	cr_assert_eq(bi.mmap[3].type, MB2_MEM_AVAILABLE);
-	cr_assert_eq(bi.mmap[8].base, 0xfd00000000);
+	cr_assert_eq(bi.mmap.count, 9);
+	cr_assert_eq(fw_entry(3).base, 0x100000);
+	cr_assert_eq(fw_entry(3).length, 0x1fedf000);
+	cr_assert_eq(fw_entry(3).type, MB2_MEM_AVAILABLE);
+	cr_assert_eq(fw_entry(8).base, 0xfd00000000);
 	cr_assert(bi.fb.present); /* GRUB set a VBE mode */
 	cr_assert_eq(bi.fb.addr, 0xfd000000);
 	cr_assert_eq(bi.fb.width, 1024);
@@ -894,8 +917,8 @@ Test(multiboot2, grub_uefi_capture)
 	uint8_t *info = load_capture("grub-uefi-q35-512m.mbi", &size);
 	cr_assert_eq(mb2_parse(MB2_BOOTLOADER_MAGIC, info, 0x77000, size, &bi), MB2_OK);
 	cr_assert_eq(bi.info.end - bi.info.start, 7912);
-	cr_assert_eq(bi.mmap_count, 20);
-	cr_assert_eq(bi.mmap[11].type, 20); /* runtime services code */
+	cr_assert_eq(bi.mmap.count, 20);
+	cr_assert_eq(fw_entry(11).type, 20); /* runtime services code */
 	cr_assert(bi.efi);
 	cr_assert_eq(bi.efi_system_table, 0x1f5ec018);
 	cr_assert_eq(bi.rsdp_size, 36); /* tag 15 preferred over the 14 before it */
