@@ -69,7 +69,7 @@ check_memtypes_bios() {
 		expect '^mtrr: default=wb fixed=on var=1/8 \(wc supported\)$' '^mtrr:   var 0: 0xc0000000 \+ 0x40000000 uc$' \
 			'^paging: direct map 0\.\.0x[0-9a-f]+ .* RAM only, write-back \(0 MiB not write-back by the MTRRs\)' \
 			'^paging: 0xfd000000\+0x300000 mapped wc$' '^CPU found=4 online=4 failed=none ' \
-			'^ENV .* cpus=4 mtrr="default=wb fixed=on var=1/8" pat=wb,wt,uc-,uc,wb,wt,uc-,wc ram_not_wb_mib=0$' \
+			'^ENV .* cpus=4 mce_banks=[0-9]+ mtrr="default=wb fixed=on var=1/8" pat=wb,wt,uc-,uc,wb,wt,uc-,wc ram_not_wb_mib=0$' \
 			"$DONE_OK" && no_line '^WARN' && pass
 }
 
