@@ -35,30 +35,32 @@ TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer"
 KVM = ["KVMKVMKVM", "Intel(R) Xeon(R) Gold 5320 CPU @ 2.20GHz", "2200000000", "cpuid_15", "1",
        "x2apic", "26"]
 NO_ENV = [""] * 7
+UEFI_BOOT = ["uefi", "GRUB 2.06", "bench=bulk,frag cores=1,2", "0.1"]
+BIOS_BOOT = ["bios", "GRUB 2.06", "bench=repeat", "0.1"]
 FRAG_NONE = [""] * 6
 
 HEADER = ("bench,alloc,cores,order,iteration,memory,allocs,get_min,get_avg,get_max,put_min,"
           "put_avg,put_max,metadata_bytes,round,allocated,free_frames,free_huge,free_areas,moves,"
           "note,env_hypervisor,env_cpu,env_tsc_hz,env_tsc_source,env_invariant_tsc,env_apic,"
-          "env_cpus,source,line").split(",")
+          "env_cpus,boot_firmware,boot_loader,boot_cmdline,boot_version,source,line").split(",")
 
 
 def crafted_rows(source):
     return [
         ["bulk", "llfree", "1", "0", "0", "1069056000", "65250", "210", "210", "210", "180", "180",
-         "180", "9344"] + FRAG_NONE + [""] + TCG + [source, "7"],
+         "180", "9344"] + FRAG_NONE + [""] + TCG + UEFI_BOOT + [source, "7"],
         ["bulk", "buddy", "1", "0", "0", "1069056000", "65250", "650", "650", "650", "700", "700",
-         "700", "4186240"] + FRAG_NONE + [""] + TCG + [source, "9"],
+         "700", "4186240"] + FRAG_NONE + [""] + TCG + UEFI_BOOT + [source, "9"],
         ["bulk", "buddy", "2", "0", "0", "1069056000", "65250", "900", "950", "1000", "1100",
-         "1150", "1200", "4186304"] + FRAG_NONE + [""] + TCG + [source, "12"],
+         "1150", "1200", "4186304"] + FRAG_NONE + [""] + TCG + UEFI_BOOT + [source, "12"],
         ["frag", "llfree", "2", "0", "0", "1069056000", "13050", "300", "310", "320", "250", "260",
-         "270", "9408", "1", "130500", "130500", "240", "241", "1200", ""] + TCG + [source, "14"],
+         "270", "9408", "1", "130500", "130500", "240", "241", "1200", ""] + TCG + UEFI_BOOT + [source, "14"],
         ["repeat", "llfree", "4", "9", "2", "2097152", "1", "90", "91", "92", "0", "0", "0", ""]
-        + FRAG_NONE + [""] + NO_ENV + [source, "18"],
+        + FRAG_NONE + [""] + NO_ENV + BIOS_BOOT + [source, "18"],
         ["repeat", "buddy", "4", "9", "2", "2097152", "1", "120", "121", "122", "0", "0", "0", ""]
-        + FRAG_NONE + ['a "quoted" value'] + KVM + [source, "20"],
+        + FRAG_NONE + ['a "quoted" value'] + KVM + BIOS_BOOT + [source, "20"],
         ["rand", "buddy", "26", "0", "0", "1069056000", "10000", "500", "600", "700", "800", "900",
-         "1000", ""] + FRAG_NONE + [""] + KVM + [source, "21"],
+         "1000", ""] + FRAG_NONE + [""] + KVM + BIOS_BOOT + [source, "21"],
     ]
 
 
@@ -148,6 +150,30 @@ class LogParse(unittest.TestCase):
             self.assertEqual(row["env_cpus"], env["cpus"])
         self.assertEqual({r["bench"] for r in rows}, {"bulk", "repeat", "rand", "frag"})
         self.assertEqual({r["alloc"] for r in rows}, {"llfree", "buddy"})
+
+    def test_boot_columns_end_at_the_next_run(self):
+        """A host run (ENV, no BOOT) after a kernel boot in one stream has no boot_ values."""
+        with open(CRAFTED, newline="") as f, open(HOST) as g:
+            log = f.read() + "\n" + g.read()
+        p = run([LOGPARSE, "-q"], stdin=log)
+        rows = [dict(zip(read_csv(p.stdout)[0], r)) for r in read_csv(p.stdout)[1:]]
+        host = [r for r in rows if r["env_platform"] == "host"]
+        self.assertEqual(len(host), host_results())
+        self.assertEqual({r["boot_firmware"] for r in host}, {""})
+        self.assertEqual({r["boot_firmware"] for r in rows[:4]}, {"uefi"})
+
+    def test_run_source(self):
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from logparse import run_source
+        self.assertEqual(run_source({"hypervisor": "KVMKVMKVM", "platform": "host"}, {}),
+                         "host (KVM guest)")
+        self.assertEqual(run_source({"hypervisor": "none", "platform": "host"}, {}), "host")
+        self.assertEqual(run_source({"hypervisor": "TCGTCGTCGTCG"}, {"firmware": "uefi"}),
+                         "QEMU (TCG), UEFI")
+        self.assertEqual(run_source({"hypervisor": "none"}, {"firmware": "bios"}), "hardware, BIOS")
+        self.assertEqual(run_source({"hypervisor": "Microsoft Hv"}, {"firmware": "uefi"}),
+                         "Hyper-V guest, UEFI")
+        self.assertEqual(run_source({}, {}), "unknown source")
 
     def test_help(self):
         p = run([LOGPARSE, "--help"])
