@@ -1,16 +1,18 @@
 # tools: build rules (fragment included by the top-level Makefile).
 #
-#   make plots LOG=run.log [LOG2=...]   CSV and PNGs of any benchmark log(s)
-#   make test-tools                     logparse.py and plot.py on recorded logs
+#   make plots LOG="a.log b.log" [LOGY=1]   CSV of the logs, PNGs in a folder per log
+#   make test-tools                         the host tools' tests (tests/tools/)
 
 PLOTS_DIR ?= $(BUILD)/plots
+# LOGY=1: logarithmic time axis in the figures.
+PLOT_FLAGS = $(if $(LOGY),--logy)
 
 .PHONY: plots test-tools
 plots:
-	@test -n "$(LOG)" || { echo "usage: make plots LOG=file.log [PLOTS_DIR=dir]  (several logs: LOG=\"a.log b.log\")"; exit 2; }
+	@test -n "$(LOG)" || { echo "usage: make plots LOG=file.log [PLOTS_DIR=dir] [LOGY=1]  (several logs: LOG=\"a.log b.log\")"; exit 2; }
 	@mkdir -p $(PLOTS_DIR)
 	$(PYTHON) tools/logparse.py $(LOG) -o $(PLOTS_DIR)/results.csv
-	$(PYTHON) tools/plot.py $(PLOTS_DIR)/results.csv -o $(PLOTS_DIR)
+	$(PYTHON) tools/plot.py $(PLOT_FLAGS) $(PLOTS_DIR)/results.csv -o $(PLOTS_DIR)
 
 test-tools:
 	$(PYTHON) tests/tools/test_tools.py
@@ -18,7 +20,7 @@ test-tools:
 TEST_TARGETS += test-tools
 
 help::
-	@echo "  plots LOG=...  benchmark log(s) -> $(PLOTS_DIR)/results.csv and PNG figures"
+	@echo "  plots LOG=...  benchmark log(s) -> $(PLOTS_DIR)/results.csv, PNG figures in $(PLOTS_DIR)/<log name>/ (LOGY=1: log scale)"
 	@echo "  test-tools     log parser and plot script on recorded logs, compile_commands.json maker (tests/tools/)"
 
 # compile_commands.json for editors (git-ignored): every compile command of

@@ -9,6 +9,8 @@
   host.log          a real llfree-bench run on the development machine (2 CPUs)
   host-16cores.log  two real runs concatenated (bulk/repeat/rand, then frag)
                     on a quiet 16-core Xeon VM
+  qemu-uefi.log     a real kernel boot under QEMU/TCG with OVMF (UEFI): 2 CPUs,
+                    every benchmark, 1 and 2 cores, 2 iterations, 5 frag rounds
 
 Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 """
@@ -16,10 +18,12 @@ Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
+from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -29,6 +33,7 @@ COMPDB = os.path.join(ROOT, "tools", "compdb.py")
 CRAFTED = os.path.join(HERE, "qemu-crafted.log")
 HOST = os.path.join(HERE, "host.log")
 HOST16 = os.path.join(HERE, "host-16cores.log")
+UEFI = os.path.join(HERE, "qemu-uefi.log")
 PY = "/usr/bin/python3"
 
 TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer", "0", "xapic", ""]
@@ -203,16 +208,43 @@ class Plot(unittest.TestCase):
         out = os.path.join(self.tmp.name, "plots")
         p = run([PLOT, self.csv, "-o", out])
         self.assertEqual(p.returncode, 0, p.stderr)
-        names = sorted(os.listdir(out))
-        for want in ("bulk-order0.png", "bulk-order9.png", "repeat-order0.png",
-                     "repeat-order9.png", "rand-order0.png", "frag.png"):
-            self.assertIn(want, names)
-        self.assertEqual(sorted(os.path.basename(l) for l in p.stdout.split()), names)
-        for name in names:
+        # One folder per log: no log's figures overwrite another's.
+        self.assertEqual(sorted(os.listdir(out)), ["host", "host-16cores", "qemu-crafted"])
+        printed = sorted(os.path.relpath(l, out) for l in p.stdout.split())
+        found = sorted(os.path.join(d, n) for d in os.listdir(out)
+                       for n in os.listdir(os.path.join(out, d)))
+        self.assertEqual(printed, found)
+        for log in ("host", "host-16cores"):
+            names = os.listdir(os.path.join(out, log))
+            for want in ("bulk-order0.png", "bulk-order9.png", "repeat-order0.png",
+                         "repeat-order9.png", "rand-order0.png", "frag.png"):
+                self.assertIn(want, names)
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "qemu-crafted"))),
+                         ["bulk-order0.png", "frag.png", "rand-order0.png", "repeat-order9.png"])
+        for name in found:
             with open(os.path.join(out, name), "rb") as f:
                 data = f.read()
             self.assertTrue(data.startswith(PNG_MAGIC), name)
             self.assertGreater(len(data), 5000, name)
+
+    def test_logs_of_the_same_name_get_their_own_folders(self):
+        for d in ("a", "b"):
+            os.makedirs(os.path.join(self.tmp.name, d))
+            shutil.copy(HOST, os.path.join(self.tmp.name, d, "run.log"))
+        csv_path = os.path.join(self.tmp.name, "two.csv")
+        logs = [os.path.join(self.tmp.name, d, "run.log") for d in ("a", "b")]
+        self.assertEqual(run([LOGPARSE, "-q", "-o", csv_path] + logs).returncode, 0)
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, csv_path, "-o", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(os.listdir(out)), ["b-run", "run"])
+
+    def test_together_writes_one_set(self):
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, self.csv, "-o", out, "--together", "--logy"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("bulk-order0.png", os.listdir(out))
+        self.assertFalse(any(os.path.isdir(os.path.join(out, n)) for n in os.listdir(out)))
 
     def test_missing_matplotlib_says_how_to_install(self):
         fake = os.path.join(self.tmp.name, "fake")
@@ -231,6 +263,70 @@ class Plot(unittest.TestCase):
         p = run([PLOT, bad, "-o", self.tmp.name])
         self.assertEqual(p.returncode, 2)
         self.assertIn("not a logparse CSV", p.stderr)
+
+
+class PlotFigure(unittest.TestCase):
+    """The figures themselves: colours, ticks and titles (plot.py's functions in process)."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot
+        import plot
+        cls.plt, cls.plot = matplotlib.pyplot, plot
+
+    def rows(self, log):
+        p = run([LOGPARSE, "-q", log])
+        table = read_csv(p.stdout)
+        return [dict(zip(table[0], r)) for r in table[1:]]
+
+    def figure(self, rows, bench, order):
+        rows = [r for r in rows if r["bench"] == bench and r["order"] == str(order)]
+        fig = self.plot.timing_figure(self.plt, rows, bench, order, False)
+        self.addCleanup(self.plt.close, fig)
+        return fig
+
+    def colours(self, ax):
+        from matplotlib.colors import to_hex
+        return {c.get_label(): to_hex(c.lines[0].get_color()) for c in ax.containers}
+
+    def test_one_colour_per_allocator_in_every_figure(self):
+        seen = defaultdict(set)
+        for log in (UEFI, HOST, CRAFTED):
+            rows = self.rows(log)
+            for bench, order in {(r["bench"], int(r["order"])) for r in rows if r["bench"] != "frag"}:
+                for ax in self.figure(rows, bench, order).axes:
+                    for label, colour in self.colours(ax).items():
+                        seen[label.split(" ")[0]].add(colour)
+        self.assertEqual(dict(seen), {"llfree": {"#1f77b4"}, "buddy": {"#ff7f0e"}})
+
+    def test_integer_core_ticks_and_source_title(self):
+        fig = self.figure(self.rows(UEFI), "bulk", 0)
+        for ax in fig.axes:
+            self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["1", "2"])
+            self.assertEqual(ax.get_xlabel(), "cores")
+        self.assertEqual(fig._suptitle.get_text(), "QEMU (TCG), UEFI: QEMU TCG CPU version 2.5+")
+        fig = self.figure(self.rows(HOST16), "rand", 9)
+        self.assertEqual([t.get_text() for t in fig.axes[0].get_xticklabels()],
+                         ["1", "2", "4", "8", "16"])
+        self.assertTrue(fig._suptitle.get_text().startswith("host (KVM guest): Intel(R) Xeon(R)"))
+
+    def test_one_core_is_singular(self):
+        rows = [r for r in self.rows(UEFI) if r["cores"] == "1"]
+        fig = self.figure(rows, "repeat", 9)
+        self.assertEqual(fig.axes[0].get_xlabel(), "1 core")
+        self.assertEqual(self.plot.cores_text(1), "1 core")
+        self.assertEqual(self.plot.cores_text(2), "2 cores")
+
+    def test_several_sources_in_one_figure_are_named(self):
+        rows = self.rows(CRAFTED) + self.rows(HOST)
+        fig = self.figure(rows, "bulk", 0)
+        labels = set(self.colours(fig.axes[0]))
+        self.assertIn("llfree [host (KVM guest): AMD EPYC]", labels)
+        self.assertIn("buddy [QEMU (TCG), UEFI: QEMU Virtual CPU version 2.5+]", labels)
+        self.assertEqual(fig._suptitle.get_text(), "2 sources")
 
 
 class CompDb(unittest.TestCase):
