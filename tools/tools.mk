@@ -21,7 +21,8 @@ report:
 	@test -n "$(LOG)" || { echo "usage: make report LOG=\"a.log b.log\" [REPORT_DIR=dir] [LOGY=1]"; exit 2; }
 	$(PYTHON) tools/report.py $(PLOT_FLAGS) $(if $(REPORT_DIR),-o $(REPORT_DIR)) $(LOG)
 
-test-tools:
+# run-qemu.sh's tests boot the kernel (PVH and the UEFI ISO).
+test-tools: kernel iso
 	$(PYTHON) -m unittest discover -s tests/tools -p 'test_*.py'
 
 TEST_TARGETS += test-tools
