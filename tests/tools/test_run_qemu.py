@@ -72,5 +72,47 @@ class RunQemu(unittest.TestCase):
             self.assertEqual(b.read(), a.read())
 
 
+class UsbIso(unittest.TestCase):
+    """make usb-iso: ARGS in the image's grub.cfg, checked by the kernel before."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.iso = os.path.join(self.tmp.name, "stick.iso")
+
+    def make(self, *args):
+        env = {k: v for k, v in os.environ.items() if k not in ("ARGS", "MAKEFLAGS", "MFLAGS")}
+        return subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT, "usb-iso",
+                               "USB_ISO=" + self.iso] + list(args), capture_output=True,
+                              text=True, timeout=120, env=env)
+
+    def grub_cfg(self):
+        out = os.path.join(self.tmp.name, "grub.cfg")
+        subprocess.run(["xorriso", "-osirrox", "on", "-indev", self.iso, "-extract",
+                        "/boot/grub/grub.cfg", out], capture_output=True, check=True, timeout=60)
+        with open(out) as f:
+            return f.read()
+
+    def test_args_baked_into_grub_cfg(self):
+        p = self.make("ARGS=stress=0 bench=bulk,rand cores=1,2 iterations=5")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("multiboot2 /boot/kernel.elf stress=0 bench=bulk,rand cores=1,2 iterations=5; then",
+                      self.grub_cfg())
+        self.assertIn("sudo dd if=%s of=/dev/sdX" % self.iso, p.stdout)
+
+    def test_default_args_are_the_benchmarks(self):
+        p = subprocess.run(["make", "-n", "--no-print-directory", "-C", ROOT, "usb-iso"],
+                           capture_output=True, text=True, timeout=60,
+                           env={k: v for k, v in os.environ.items() if k != "ARGS"})
+        self.assertIn("--make-iso build/llfree-usb.iso -- bench=bulk,repeat,rand,frag\n", p.stdout)
+
+    def test_bad_args_make_no_image(self):
+        p = self.make("ARGS=bench=bulk corez=2")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ERROR msg=\"unknown option 'corez' on the kernel command line\"", p.stdout)
+        self.assertIn('usb-iso: the kernel refuses ARGS="bench=bulk corez=2"', p.stdout)
+        self.assertFalse(os.path.exists(self.iso))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
