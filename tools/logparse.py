@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn benchmark logs into CSV: one row per RESULT line.
 
-Reads any log our programs write (shared/design/serial-log.md): QEMU serial
+Reads any log our programs write (docs/serial-log.md): QEMU serial
 output with escape codes and firmware noise, real hardware, the host program
 llfree-bench, or several of them concatenated. Lines tagged RESULT become
 rows; the columns are the union of their keys (in order of first appearance),
