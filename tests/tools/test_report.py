@@ -272,18 +272,20 @@ class ReportUsage(unittest.TestCase):
         self.assertIn("fail: bad kernel command line", md)
         self.assertIn('line 2: ERROR msg="invalid command-line value"', md)
 
+    def make(self, *args):
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "LOG")}
+        return subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT] + list(args),
+                              capture_output=True, text=True, timeout=120, env=env)
+
     def test_make_report(self):
         out = os.path.join(self.tmp.name, "m")
-        p = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT, "report",
-                            "LOG=" + CRAFTED, "REPORT_DIR=" + out, "LOGY=1"],
-                           capture_output=True, text=True, timeout=120)
+        p = self.make("report", "LOG=" + CRAFTED, "REPORT_DIR=" + out, "LOGY=1")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(os.path.isfile(os.path.join(out, "report.html")))
         self.assertTrue(os.path.isfile(os.path.join(out, "qemu-crafted", "frag.png")))
 
     def test_make_report_without_log_says_how(self):
-        p = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT, "report"],
-                           capture_output=True, text=True, timeout=60)
+        p = self.make("report")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn('usage: make report LOG="a.log b.log"', p.stdout + p.stderr)
 
