@@ -31,8 +31,8 @@ from collections import OrderedDict, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from logparse import run_source  # noqa: E402
+from results import AREA_FRAMES, alloc_key, cores_text, log_dirs, size_text  # noqa: E402,F401
 
-AREA_FRAMES = 512
 TIMED = ("bulk", "repeat", "rand")
 # One colour per allocator, the same in every figure; others get a stable pick.
 ALLOC_COLORS = {"llfree": "#1f77b4", "buddy": "#ff7f0e", "list": "#2ca02c"}
@@ -45,10 +45,6 @@ def alloc_color(alloc):
     if alloc in ALLOC_COLORS:
         return ALLOC_COLORS[alloc]
     return OTHER_COLORS[zlib.crc32(alloc.encode()) % len(OTHER_COLORS)]
-
-
-def cores_text(n):
-    return "1 core" if n == 1 else "%d cores" % n
 
 
 def load(paths):
@@ -106,18 +102,6 @@ def timing_series(rows, key, many_envs):
         series[(alloc, env)].append((cores, mean, lo, hi))
     keys = sorted(series, key=lambda k: (alloc_key(k[0]), k[1]))
     return OrderedDict((k, sorted(series[k])) for k in keys)
-
-
-def size_text(order):
-    if order < 8:
-        return "%d KiB" % (4 << order)
-    return "%d MiB" % (4 << order >> 10)
-
-
-def alloc_key(alloc):
-    """Sort order of allocators: LLFree first, then the baselines, then any other."""
-    order = list(ALLOC_COLORS)
-    return (order.index(alloc) if alloc in order else len(order), alloc)
 
 
 def plot_timing(plt, rows, bench, order, outdir, logy):
@@ -209,25 +193,6 @@ def plot_set(plt, rows, outdir, logy):
     if frag:
         written.append(plot_frag(plt, frag, many_envs, outdir))
     return written
-
-
-def log_dirs(sources):
-    """source path -> a folder name of its own: the file name without .log, then
-    its parent folder's name or a number where two logs share a name."""
-    names = {}
-    for src in sources:
-        base = "stdin" if src == "-" else os.path.basename(src)
-        stem = base[:-4] if base.endswith(".log") and len(base) > 4 else base
-        name = stem
-        if name in names.values():
-            parent = os.path.basename(os.path.dirname(os.path.abspath(src)))
-            name = "%s-%s" % (parent, stem) if src != "-" else stem
-        n = 2
-        while name in names.values():
-            name = "%s-%d" % (stem, n)
-            n += 1
-        names[src] = name
-    return names
 
 
 def main(argv=None):
