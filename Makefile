@@ -5,6 +5,7 @@
 #
 #   make            build the kernel, the ISO and the host programs
 #   make test       install missing Debian packages (as root), then run every suite
+#                   (one line per suite; V=1 shows their output)
 #   make help       list the targets
 
 .DEFAULT_GOAL := all
@@ -54,7 +55,7 @@ $(BUILD)/cov/%.o: %.c
 help::
 	@echo "targets:"
 	@echo "  all            kernel, ISO and host programs"
-	@echo "  test           every test suite ($(TEST_TARGETS))"
+	@echo "  test           every test suite, one line each (V=1: all output; logs in $(TEST_LOGS)/): $(TEST_TARGETS)"
 	@echo "  deps           install missing Debian packages (as root) or print the command"
 	@echo "  test-repeat    every host suite (or SUITES="...") N times in a row (N=$(N)), stops at the first failure"
 	@echo "  clean          remove $(BUILD)/"
@@ -66,9 +67,26 @@ include $(sort $(wildcard llfree/*.mk bench/*.mk kernel/*.mk tests/*/*.mk tools/
 .PHONY: all test deps clean help
 all: $(ALL_TARGETS)
 
-# Dependencies first, then every suite; each suite stops the run on failure.
+# Dependencies first, then every suite in order; the first failure stops the
+# run. One line per suite: its output goes to $(BUILD)/test-logs/<suite>.log,
+# and a failure prints that log's tail and its path. V=1 shows everything.
+TEST_LOGS := $(BUILD)/test-logs
 test: deps
+ifeq ($(V),1)
 	@$(MAKE) --no-print-directory $(TEST_TARGETS)
+else
+	@mkdir -p $(TEST_LOGS); start=$$(date +%s); \
+	for t in $(TEST_TARGETS); do \
+		s=$$(date +%s); \
+		if $(MAKE) --no-print-directory $$t >$(TEST_LOGS)/$$t.log 2>&1; then \
+			printf '%-22s ok    %4d s\n' $$t $$(($$(date +%s) - s)); \
+		else \
+			printf '%-22s FAIL  %4d s\n' $$t $$(($$(date +%s) - s)); \
+			echo "---- last 40 lines of $(TEST_LOGS)/$$t.log:"; tail -n 40 $(TEST_LOGS)/$$t.log; \
+			echo "make test: $$t failed; its whole output: $(abspath $(TEST_LOGS))/$$t.log"; exit 1; \
+		fi; \
+	done; echo "make test: $$(($$(date +%s) - start)) s"
+endif
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
 
 deps:

@@ -21,6 +21,9 @@ readonly OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd OVMF_VARS=/usr/share/OVMF/OVMF_V
 readonly MICROVM_OPTS="acpi=on,pit=off,pic=off,rtc=on"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Paths on the command line (--log, --iso, --pmem, --make-iso) are the
+# caller's; the script itself works in the checkout.
+readonly CALLER_DIR=$PWD
 cd "$ROOT" || exit $EXIT_USAGE
 BUILD=${BUILD:-build}
 KERNEL_ELF=$BUILD/kernel.elf
@@ -84,6 +87,10 @@ options:
   --help             this text
   -- ARGS...         kernel command line (key=value ...; help=1 lists them).
                      ISO boots get a per-run ISO with ARGS in grub.cfg.
+
+Paths (--log, --iso, --pmem, --make-iso) are relative to the directory you run
+the script from. The terminal shows the serial output without the firmware's
+escape codes; the log keeps everything.
 
 exit codes:
   $EXIT_OK    the log's last verdict is DONE status=ok
@@ -156,6 +163,8 @@ parse_options() {
 
 validate_options() {
 	[[ $smp =~ ^[1-9][0-9]*$ ]] || die_usage "--smp wants a positive number, not '$smp'"
+	# xAPIC ids are 8 bits and 0xff is the broadcast id; more CPUs need x2APIC.
+	((smp <= 255)) || die_usage "--smp $smp: at most 255 CPUs: QEMU's TCG has no x2APIC, and without it APIC ids end at 254"
 	[[ $mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die_usage "--mem wants a size like 512M or 5G, not '$mem'"
 	[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die_usage "--timeout wants seconds, not '$timeout_s'"
 	[[ $machine == q35 || $machine == pc || $machine =~ ^microvm(,[a-z0-9-]+=[a-z0-9]+)*$ ]] ||
@@ -185,6 +194,19 @@ validate_options() {
 		[[ $a =~ ^[A-Za-z0-9_.,:=/+@%-]+$ ]] ||
 			die_usage "kernel arg '$a': use only letters, digits and _.,:=/+@%-"
 	done
+}
+
+# The caller's relative paths made absolute, so that messages name the file
+# wherever the user stands.
+caller_path() {
+	if [[ -z $1 || $1 == /* ]]; then echo "$1"; else echo "$CALLER_DIR/$1"; fi
+}
+
+resolve_paths() {
+	log=$(caller_path "$log")
+	iso=$(caller_path "$iso")
+	pmem_file=$(caller_path "$pmem_file")
+	make_iso_out=$(caller_path "$make_iso_out")
 }
 
 # size_mib SIZE: QEMU's size syntax (no suffix: MiB) in whole MiB on stdout.
@@ -329,9 +351,32 @@ verdict() {
 	return $EXIT_KERNEL_FAIL
 }
 
+# The terminal as the user had it: firmware (OVMF, GRUB) sends escape codes
+# that clear the screen and set colours. QEMU's output reaches the terminal
+# through strip_escapes (the log keeps them); the tty settings are saved here
+# and put back at exit in case anything changed them anyway.
+saved_stty=""
+save_terminal() {
+	[[ -t 0 ]] && saved_stty=$(stty -g 2>/dev/null)
+	return 0
+}
+
+restore_terminal() {
+	[[ -n $saved_stty ]] && stty "$saved_stty" 2>/dev/null
+	return 0
+}
+
+# stdin to stdout line by line without escape sequences (CSI, OSC, two-byte
+# and charset ones) or control characters other than tab, CR and LF.
+strip_escapes() {
+	LC_ALL=C perl -pe 'BEGIN { $| = 1 }
+		s/\e\[[0-?]*[ -\/]*[@-~]|\e\][^\a\e]*(?:\a|\e\\)?|\e[ -\/]*[0-~]|\e|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]//g'
+}
+
 main() {
 	parse_options "$@"
 	validate_options
+	resolve_paths
 	ensure_packages
 
 	if [[ -n $make_iso_out ]]; then
@@ -342,8 +387,9 @@ main() {
 
 	mkdir -p "$BUILD/logs"
 	run_dir=$(mktemp -d "$BUILD/run.XXXXXX") || die_env "mktemp failed"
-	trap 'rm -rf "$run_dir"' EXIT
-	[[ -n $log ]] || log=$BUILD/logs/qemu-$(date +%Y%m%d-%H%M%S)-$$.log
+	save_terminal
+	trap 'rm -rf "$run_dir"; restore_terminal' EXIT
+	[[ -n $log ]] || log=$(cd "$BUILD/logs" && pwd)/qemu-$(date +%Y%m%d-%H%M%S)-$$.log
 	mkdir -p "$(dirname "$log")"
 	: >"$log" || die_env "cannot write $log"
 
@@ -367,11 +413,11 @@ main() {
 	qemu_command
 	local start=$EPOCHREALTIME rc
 	if [[ -n $kill_after ]]; then
-		timeout --foreground --signal=KILL "$kill_after" "${qemu[@]}" </dev/null
+		timeout --foreground --signal=KILL "$kill_after" "${qemu[@]}" </dev/null | strip_escapes
 	else
-		timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null
+		timeout --foreground --kill-after=5 "$timeout_s" "${qemu[@]}" </dev/null | strip_escapes
 	fi
-	rc=$?
+	rc=${PIPESTATUS[0]}
 	# QEMU's wall time, start to exit (the boot time of an ISO run)
 	elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
 	verdict $rc

@@ -27,4 +27,4 @@ bench-host: $(BUILD)/llfree-bench
 	$(PYTHON) tools/plot.py $(BUILD)/plots/bench-host.csv -o $(BUILD)/plots
 
 help::
-	@echo "  bench-host     run $(BUILD)/llfree-bench here (BENCH_ARGS=...): $(BUILD)/bench-host.log, CSV and PNGs in $(BUILD)/plots/"
+	@echo "  bench-host     run $(BUILD)/llfree-bench here (BENCH_ARGS=...): $(BUILD)/bench-host.log, CSV and PNGs in $(BUILD)/plots/bench-host/"

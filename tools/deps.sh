@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Install the Debian packages a job needs, or say exactly how to.
 #
-#   tools/deps.sh GROUP...     groups: build qemu test plot
+#   tools/deps.sh GROUP...     groups: build qemu test plot capture
 #
-# As root, missing packages are installed with apt-get. Otherwise the script
-# prints the apt-get line to run and exits 1. Prints nothing when all is there.
+# As root, missing packages are installed with apt-get, its progress shown on
+# stderr (a fresh machine takes minutes). Otherwise the script prints the
+# apt-get line to run and exits 1. Prints nothing when all is there.
 set -euo pipefail
 
 declare -A GROUP=(
   [build]="make gcc nasm binutils"
   [qemu]="qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf"
-  [test]="libcriterion-dev clang libclang-rt-14-dev python3 python3-matplotlib gcovr"
+  [test]="libcriterion-dev clang libclang-rt-14-dev python3 python3-matplotlib gcovr python3-serial chromium"
   [plot]="python3-matplotlib"
+  [capture]="python3 python3-matplotlib python3-serial"
 )
 
 usage() {
@@ -40,10 +42,17 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-echo "deps.sh: installing ${missing[*]}" >&2
+echo "deps.sh: installing ${missing[*]} (apt-get's progress follows)" >&2
 export DEBIAN_FRONTEND=noninteractive
-# A fresh machine has no package lists yet; refresh them once if the install fails.
-apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || {
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}"
-}
+# A fresh machine has no package lists yet: fetch them first; stale lists
+# (a package not found, a version gone) get one refresh and a second try.
+if ! compgen -G "${APT_LISTS:-/var/lib/apt/lists}/*_Packages*" >/dev/null; then
+  echo "deps.sh: no package lists yet: apt-get update" >&2
+  apt-get update -q >&2
+fi
+if ! apt-get install -y -q "${missing[@]}" >&2; then
+  echo "deps.sh: install failed; refreshing the package lists (apt-get update) and trying again" >&2
+  apt-get update -q >&2
+  apt-get install -y -q "${missing[@]}" >&2
+fi
+echo "deps.sh: installed ${missing[*]}" >&2

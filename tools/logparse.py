@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Turn benchmark logs into CSV: one row per RESULT line.
 
-Reads any log our programs write (shared/design/serial-log.md): QEMU serial
+Reads any log our programs write (docs/serial-log.md): QEMU serial
 output with escape codes and firmware noise, real hardware, the host program
 llfree-bench, or several of them concatenated. Lines tagged RESULT become
 rows; the columns are the union of their keys (in order of first appearance),
 then the keys of the ENV line of the run each result came from (prefixed
-env_), then source (file) and line (number).
+env_), then those of its BOOT line (prefixed boot_: firmware, loader,
+cmdline, version), then source (file) and line (number).
 
-A run starts at a BOOT or ENV line; a RESULT before any ENV in its file gets
-empty env_ columns. Malformed tagged lines (broken logfmt, a RESULT missing a
+A run starts at a BOOT line, or at an ENV line without a BOOT since the last
+ENV (the host program prints no BOOT); a RESULT before any ENV in its file
+gets empty env_ columns. run_source() names where a run ran (host, QEMU,
+hardware) from its ENV and BOOT keys; plot.py and report.py use it. Malformed tagged lines (broken logfmt, a RESULT missing a
 required key, a truncated last line) are reported on stderr with their line
 number and skipped.
 
@@ -36,6 +39,31 @@ REQUIRED_FRAG = ["round", "free_frames", "free_huge", "moves"]
 # Tags whose payload must be logfmt; other upper-case words start lines for people.
 MACHINE_TAGS = {"BOOT", "ENV", "MEM", "CPU", "TEST", "RESULT", "PROGRESS", "WARN",
                 "ERROR", "DONE", "BENCH"}
+
+
+# ENV hypervisor= (CPUID leaf 0x40000000 vendor) -> a name for people.
+HYPERVISORS = {"TCGTCGTCGTCG": "QEMU (TCG)", "KVMKVMKVM": "KVM", "Microsoft Hv": "Hyper-V",
+               "VMwareVMware": "VMware", "VBoxVBoxVBox": "VirtualBox", "XenVMMXenVMM": "Xen",
+               "bhyve bhyve ": "bhyve", " lrpepyh  vr": "Parallels"}
+FIRMWARE = {"bios": "BIOS", "uefi": "UEFI", "pvh": "PVH"}
+
+
+def run_source(env, boot):
+    """Where a run ran, for titles: 'host', 'host (KVM guest)', 'QEMU (TCG), UEFI',
+    'KVM guest, BIOS', 'hardware, UEFI', or 'unknown source' without an ENV line."""
+    hv = env.get("hypervisor", "")
+    if env.get("platform") == "host":
+        return "host" if hv in ("", "none") else "host (%s guest)" % HYPERVISORS.get(hv, hv.strip())
+    if not hv:
+        where = "unknown source"
+    elif hv == "none":
+        where = "hardware"
+    elif hv == "TCGTCGTCGTCG":
+        where = "QEMU (TCG)"
+    else:
+        where = "%s guest" % HYPERVISORS.get(hv, hv.strip())
+    firmware = boot.get("firmware", "")
+    return where + (", " + FIRMWARE.get(firmware, firmware) if firmware else "")
 
 
 class BadLine(Exception):
@@ -98,7 +126,7 @@ class Collector:
         self.errors = 0
 
     def read(self, name, stream):
-        env = {}
+        env, boot = {}, {}
         for number, raw in enumerate(stream, 1):
             text = clean(raw)
             try:
@@ -111,8 +139,10 @@ class Collector:
                 continue
             tag, pairs = parsed
             if tag == "BOOT":
-                env = {}
+                env, boot = {}, pairs
             elif tag == "ENV":
+                if env:  # a second ENV without a BOOT: a new run (host program)
+                    boot = {}
                 env = pairs
             elif tag == "ERROR" or (tag == "DONE" and pairs.get("status") != "ok"):
                 self.errors += 1
@@ -124,19 +154,21 @@ class Collector:
                     self.bad += 1
                     self.warn("%s:%d: skipped: %s" % (name, number, e))
                     continue
-                self.rows.append((pairs, env, name, number))
+                self.rows.append((pairs, env, boot, name, number))
 
     def write(self, out):
-        keys, env_keys = [], []
-        for pairs, env, _, _ in self.rows:
+        keys, env_keys, boot_keys = [], [], []
+        for pairs, env, boot, _, _ in self.rows:
             keys += [k for k in pairs if k not in keys]
             env_keys += [k for k in env if k not in env_keys]
-        columns = keys + ["env_" + k for k in env_keys] + ["source", "line"]
+            boot_keys += [k for k in boot if k not in boot_keys]
+        columns = keys + ["env_" + k for k in env_keys] + ["boot_" + k for k in boot_keys]
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(columns)
-        for pairs, env, name, number in self.rows:
+        w.writerow(columns + ["source", "line"])
+        for pairs, env, boot, name, number in self.rows:
             row = [pairs.get(k, "") for k in keys]
             row += [env.get(k, "") for k in env_keys]
+            row += [boot.get(k, "") for k in boot_keys]
             w.writerow(row + [name, number])
 
 

@@ -1,19 +1,23 @@
 #!/usr/bin/python3
 """Plot benchmark CSV (from tools/logparse.py) as PNG figures like the paper's.
 
-  /usr/bin/python3 tools/plot.py results.csv [more.csv ...] -o DIR
+  /usr/bin/python3 tools/plot.py results.csv [more.csv ...] -o DIR [--logy] [--together]
 
-Writes, per benchmark and order, ns per operation against cores with one line
-per allocator (mean over iterations of the per-core average; error bars from
-the smallest per-core min to the largest per-core max):
+Each log in the CSVs (its source column) gets its own folder DIR/<log name>/,
+so that no log's figures overwrite another's (--together: all logs in DIR,
+one line per allocator and source). Per benchmark and order, ns per
+operation against cores with one line per allocator (mean over iterations of
+the per-core average; error bars from the smallest per-core min to the
+largest per-core max):
   bulk-orderN.png, rand-orderN.png   alloc (get) and free (put) side by side
   repeat-orderN.png                  alloc+free pair
 and for frag (frag.png): the share of free memory that is whole free 2 MiB
 areas (free_huge * 512 / free_frames) and the page moves compaction would
 need, per round, one line per allocator and core count.
 
-When the CSVs hold results from several environments (host, QEMU, hardware),
-each line's label names its environment.
+Every allocator has one colour in every figure (ALLOC_COLORS); the title
+names where the numbers come from (host, QEMU, hardware: ENV and BOOT lines).
+Prints the path of every figure written.
 
 Needs Debian's matplotlib for the system interpreter (/usr/bin/python3).
 """
@@ -22,10 +26,25 @@ import argparse
 import csv
 import os
 import sys
+import zlib
 from collections import OrderedDict, defaultdict
 
-AREA_FRAMES = 512
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from logparse import run_source  # noqa: E402
+from results import AREA_FRAMES, alloc_key, cores_text, log_dirs, size_text  # noqa: E402,F401
+
 TIMED = ("bulk", "repeat", "rand")
+# One colour per allocator, the same in every figure; others get a stable pick.
+ALLOC_COLORS = {"llfree": "#1f77b4", "buddy": "#ff7f0e", "list": "#2ca02c"}
+OTHER_COLORS = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+# Several sources in one figure (--together): one line style per source.
+LINE_STYLES = ["-", "--", ":", "-."]
+
+
+def alloc_color(alloc):
+    if alloc in ALLOC_COLORS:
+        return ALLOC_COLORS[alloc]
+    return OTHER_COLORS[zlib.crc32(alloc.encode()) % len(OTHER_COLORS)]
 
 
 def load(paths):
@@ -44,9 +63,18 @@ def num(row, key):
         return 0.0
 
 
+def prefixed(row, prefix):
+    return {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix) and v}
+
+
+def row_source(row):
+    """Where the row's run ran: 'QEMU (TCG), UEFI', 'host (KVM guest)', 'hardware, BIOS'."""
+    return run_source(prefixed(row, "env_"), prefixed(row, "boot_"))
+
+
 def env_label(row):
-    parts = [row.get(k, "") for k in ("env_platform", "env_hypervisor", "env_cpu")]
-    return " ".join(p for p in parts if p) or "unknown environment"
+    cpu = row.get("env_cpu", "")
+    return row_source(row) + (": " + cpu if cpu else "")
 
 
 def series_name(row, many_envs, extra=""):
@@ -54,45 +82,67 @@ def series_name(row, many_envs, extra=""):
     return name + (" [%s]" % env_label(row) if many_envs else "")
 
 
+def title_source(rows):
+    """The figure's subtitle: the source and CPU of its rows, or how many there are."""
+    labels = sorted({env_label(r) for r in rows})
+    return labels[0] if len(labels) == 1 else "%d sources" % len(labels)
+
+
 def timing_series(rows, key, many_envs):
-    """name -> sorted [(cores, mean avg, min, max)] over iterations."""
+    """(alloc, env label or '') -> sorted [(cores, mean avg, min, max)] over iterations."""
     cells = defaultdict(list)
     for r in rows:
-        cells[(series_name(r, many_envs), int(num(r, "cores")))].append(r)
+        env = env_label(r) if many_envs else ""
+        cells[(r["alloc"], env, int(num(r, "cores")))].append(r)
     series = defaultdict(list)
-    for (name, cores), rs in cells.items():
+    for (alloc, env, cores), rs in cells.items():
         mean = sum(num(r, key + "_avg") for r in rs) / len(rs)
         lo = min(num(r, key + "_min") for r in rs)
         hi = max(num(r, key + "_max") for r in rs)
-        series[name].append((cores, mean, lo, hi))
-    return OrderedDict((n, sorted(series[n])) for n in sorted(series))
+        series[(alloc, env)].append((cores, mean, lo, hi))
+    keys = sorted(series, key=lambda k: (alloc_key(k[0]), k[1]))
+    return OrderedDict((k, sorted(series[k])) for k in keys)
 
 
-def plot_timing(plt, rows, bench, order, many_envs, outdir, logy):
+def plot_timing(plt, rows, bench, order, outdir, logy):
+    fig = timing_figure(plt, rows, bench, order, logy)
+    path = os.path.join(outdir, "%s-order%d.png" % (bench, order))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def timing_figure(plt, rows, bench, order, logy):
+    from matplotlib.ticker import FormatStrFormatter, NullLocator
     panels = [("get", "pair (alloc+free)")] if bench == "repeat" else [("get", "alloc"), ("put", "free")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
-    size = "4 KiB" if order == 0 else "%d KiB" % (4 << order) if order < 8 else "%d MiB" % (4 << order >> 10)
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.8), squeeze=False)
+    envs = sorted({env_label(r) for r in rows})
+    many_envs = len(envs) > 1
+    cores = sorted({int(num(r, "cores")) for r in rows})
     for ax, (key, what) in zip(axes[0], panels):
-        for name, pts in timing_series(rows, key, many_envs).items():
+        for (alloc, env), pts in timing_series(rows, key, many_envs).items():
             xs = [p[0] for p in pts]
             ys = [p[1] for p in pts]
             err = [[max(p[1] - p[2], 0) for p in pts], [max(p[3] - p[1], 0) for p in pts]]
-            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=name)
-        ax.set_title("%s %s, order %d (%s)" % (bench, what, order, size))
-        ax.set_xlabel("cores")
+            style = LINE_STYLES[envs.index(env) % len(LINE_STYLES)] if env else "-"
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, color=alloc_color(alloc),
+                        linestyle=style, label=alloc + (" [%s]" % env if env else ""))
+        ax.set_title("%s %s, order %d (%s)" % (bench, what, order, size_text(order)))
+        ax.set_xlabel("cores" if len(cores) > 1 else cores_text(cores[0]))
         ax.set_ylabel("ns per operation")
-        ax.set_xticks(sorted({int(num(r, "cores")) for r in rows}))
+        # Whole core counts only: the ticks are the counts that were run.
+        ax.set_xticks(cores)
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+        ax.xaxis.set_minor_locator(NullLocator())
         if logy:
             ax.set_yscale("log")
         else:
             ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize="small")
+    fig.suptitle(title_source(rows), fontsize="medium")
     fig.tight_layout()
-    path = os.path.join(outdir, "%s-order%d.png" % (bench, order))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def plot_frag(plt, rows, many_envs, outdir):
@@ -128,13 +178,34 @@ def plot_frag(plt, rows, many_envs, outdir):
     return path
 
 
+def plot_set(plt, rows, outdir, logy):
+    """Every figure of one set of rows into outdir; the paths written."""
+    os.makedirs(outdir, exist_ok=True)
+    many_envs = len({env_label(r) for r in rows}) > 1
+    written = []
+    groups = defaultdict(list)
+    for r in rows:
+        if r["bench"] in TIMED:
+            groups[(r["bench"], int(num(r, "order")))].append(r)
+    for (bench, order) in sorted(groups):
+        written.append(plot_timing(plt, groups[(bench, order)], bench, order, outdir, logy))
+    frag = [r for r in rows if r["bench"] == "frag"]
+    if frag:
+        written.append(plot_frag(plt, frag, many_envs, outdir))
+    return written
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="PNG figures from benchmark CSV (tools/logparse.py output): ns per "
-                    "operation vs cores per benchmark and order, and frag rounds.")
+                    "operation vs cores per benchmark and order, and frag rounds; one "
+                    "folder per log.")
     ap.add_argument("csv", nargs="+", help="CSV files from tools/logparse.py")
-    ap.add_argument("-o", "--outdir", default=".", help="directory for the PNGs (default: .)")
+    ap.add_argument("-o", "--outdir", default=".",
+                    help="directory for the figures: one folder per log inside (default: .)")
     ap.add_argument("--logy", action="store_true", help="logarithmic time axis")
+    ap.add_argument("--together", action="store_true",
+                    help="all logs in the same figures, written into OUTDIR itself")
     args = ap.parse_args(argv)
 
     try:
@@ -156,19 +227,17 @@ def main(argv=None):
     if missing:
         print("plot.py: not a logparse CSV (no column %s)" % ", ".join(missing), file=sys.stderr)
         return 2
-    os.makedirs(args.outdir, exist_ok=True)
-    many_envs = len({env_label(r) for r in rows}) > 1
+    if args.together:
+        sets = [(args.outdir, rows)]
+    else:
+        by_log = OrderedDict()
+        for r in rows:
+            by_log.setdefault(r.get("source", "-"), []).append(r)
+        names = log_dirs(list(by_log))
+        sets = [(os.path.join(args.outdir, names[src]), rs) for src, rs in by_log.items()]
     written = []
-    groups = defaultdict(list)
-    for r in rows:
-        if r["bench"] in TIMED:
-            groups[(r["bench"], int(num(r, "order")))].append(r)
-    for (bench, order) in sorted(groups):
-        written.append(plot_timing(plt, groups[(bench, order)], bench, order, many_envs,
-                                   args.outdir, args.logy))
-    frag = [r for r in rows if r["bench"] == "frag"]
-    if frag:
-        written.append(plot_frag(plt, frag, many_envs, args.outdir))
+    for outdir, rs in sets:
+        written += plot_set(plt, rs, outdir, args.logy)
     if not written:
         print("plot.py: no results to plot", file=sys.stderr)
         return 1

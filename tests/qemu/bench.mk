@@ -34,7 +34,7 @@ bench-qemu: kernel iso
 
 help::
 	@echo "  test-qemu-bench QEMU: tiny benchmark boots (every RESULT line present and parsed; bad options fail)"
-	@echo "  bench-qemu     QEMU benchmark boot (SMP=$(SMP) MEM=$(MEM) ARGS=\"$(ARGS)\"): $(BENCH_QEMU_LOG), CSV+PNGs in $(PLOTS_DIR)"
+	@echo "  bench-qemu     QEMU benchmark boot (SMP=$(SMP) MEM=$(MEM) ARGS=\"$(ARGS)\"): $(BENCH_QEMU_LOG), CSV+PNGs in $(PLOTS_DIR)/bench-qemu/"
 
 # Host unit tests of kernel/mm/contig.c (the benchmarks' buffers) over the
 # host LLFree, plain and ASan+UBSan; llfree_get_at is wrapped to inject a race.

@@ -199,7 +199,8 @@ check_killed_elsewhere() {
 		grep -q '^PROGRESS' "$log" 2>/dev/null && break
 		sleep 0.2
 	done
-	if ! pkill -KILL -f -- "path=$log"; then
+	# run-qemu.sh hands QEMU the log by absolute path.
+	if ! pkill -KILL -f -- "path=$(realpath -m -- "$log")"; then
 		wait "$pid"
 		fail "no QEMU process of $log to kill"
 		return

@@ -9,6 +9,8 @@
   host.log          a real llfree-bench run on the development machine (2 CPUs)
   host-16cores.log  two real runs concatenated (bulk/repeat/rand, then frag)
                     on a quiet 16-core Xeon VM
+  qemu-uefi.log     a real kernel boot under QEMU/TCG with OVMF (UEFI): 2 CPUs,
+                    every benchmark, 1 and 2 cores, 2 iterations, 5 frag rounds
 
 Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 """
@@ -16,10 +18,12 @@ Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
+from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -29,36 +33,39 @@ COMPDB = os.path.join(ROOT, "tools", "compdb.py")
 CRAFTED = os.path.join(HERE, "qemu-crafted.log")
 HOST = os.path.join(HERE, "host.log")
 HOST16 = os.path.join(HERE, "host-16cores.log")
+UEFI = os.path.join(HERE, "qemu-uefi.log")
 PY = "/usr/bin/python3"
 
 TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer", "0", "xapic", ""]
 KVM = ["KVMKVMKVM", "Intel(R) Xeon(R) Gold 5320 CPU @ 2.20GHz", "2200000000", "cpuid_15", "1",
        "x2apic", "26"]
 NO_ENV = [""] * 7
+UEFI_BOOT = ["uefi", "GRUB 2.06", "bench=bulk,frag cores=1,2", "0.1"]
+BIOS_BOOT = ["bios", "GRUB 2.06", "bench=repeat", "0.1"]
 FRAG_NONE = [""] * 6
 
 HEADER = ("bench,alloc,cores,order,iteration,memory,allocs,get_min,get_avg,get_max,put_min,"
           "put_avg,put_max,metadata_bytes,round,allocated,free_frames,free_huge,free_areas,moves,"
           "note,env_hypervisor,env_cpu,env_tsc_hz,env_tsc_source,env_invariant_tsc,env_apic,"
-          "env_cpus,source,line").split(",")
+          "env_cpus,boot_firmware,boot_loader,boot_cmdline,boot_version,source,line").split(",")
 
 
 def crafted_rows(source):
     return [
         ["bulk", "llfree", "1", "0", "0", "1069056000", "65250", "210", "210", "210", "180", "180",
-         "180", "9344"] + FRAG_NONE + [""] + TCG + [source, "7"],
+         "180", "9344"] + FRAG_NONE + [""] + TCG + UEFI_BOOT + [source, "7"],
         ["bulk", "buddy", "1", "0", "0", "1069056000", "65250", "650", "650", "650", "700", "700",
-         "700", "4186240"] + FRAG_NONE + [""] + TCG + [source, "9"],
+         "700", "4186240"] + FRAG_NONE + [""] + TCG + UEFI_BOOT + [source, "9"],
         ["bulk", "buddy", "2", "0", "0", "1069056000", "65250", "900", "950", "1000", "1100",
-         "1150", "1200", "4186304"] + FRAG_NONE + [""] + TCG + [source, "12"],
+         "1150", "1200", "4186304"] + FRAG_NONE + [""] + TCG + UEFI_BOOT + [source, "12"],
         ["frag", "llfree", "2", "0", "0", "1069056000", "13050", "300", "310", "320", "250", "260",
-         "270", "9408", "1", "130500", "130500", "240", "241", "1200", ""] + TCG + [source, "14"],
+         "270", "9408", "1", "130500", "130500", "240", "241", "1200", ""] + TCG + UEFI_BOOT + [source, "14"],
         ["repeat", "llfree", "4", "9", "2", "2097152", "1", "90", "91", "92", "0", "0", "0", ""]
-        + FRAG_NONE + [""] + NO_ENV + [source, "18"],
+        + FRAG_NONE + [""] + NO_ENV + BIOS_BOOT + [source, "18"],
         ["repeat", "buddy", "4", "9", "2", "2097152", "1", "120", "121", "122", "0", "0", "0", ""]
-        + FRAG_NONE + ['a "quoted" value'] + KVM + [source, "20"],
+        + FRAG_NONE + ['a "quoted" value'] + KVM + BIOS_BOOT + [source, "20"],
         ["rand", "buddy", "26", "0", "0", "1069056000", "10000", "500", "600", "700", "800", "900",
-         "1000", ""] + FRAG_NONE + [""] + KVM + [source, "21"],
+         "1000", ""] + FRAG_NONE + [""] + KVM + BIOS_BOOT + [source, "21"],
     ]
 
 
@@ -149,6 +156,30 @@ class LogParse(unittest.TestCase):
         self.assertEqual({r["bench"] for r in rows}, {"bulk", "repeat", "rand", "frag"})
         self.assertEqual({r["alloc"] for r in rows}, {"llfree", "buddy"})
 
+    def test_boot_columns_end_at_the_next_run(self):
+        """A host run (ENV, no BOOT) after a kernel boot in one stream has no boot_ values."""
+        with open(CRAFTED, newline="") as f, open(HOST) as g:
+            log = f.read() + "\n" + g.read()
+        p = run([LOGPARSE, "-q"], stdin=log)
+        rows = [dict(zip(read_csv(p.stdout)[0], r)) for r in read_csv(p.stdout)[1:]]
+        host = [r for r in rows if r["env_platform"] == "host"]
+        self.assertEqual(len(host), host_results())
+        self.assertEqual({r["boot_firmware"] for r in host}, {""})
+        self.assertEqual({r["boot_firmware"] for r in rows[:4]}, {"uefi"})
+
+    def test_run_source(self):
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from logparse import run_source
+        self.assertEqual(run_source({"hypervisor": "KVMKVMKVM", "platform": "host"}, {}),
+                         "host (KVM guest)")
+        self.assertEqual(run_source({"hypervisor": "none", "platform": "host"}, {}), "host")
+        self.assertEqual(run_source({"hypervisor": "TCGTCGTCGTCG"}, {"firmware": "uefi"}),
+                         "QEMU (TCG), UEFI")
+        self.assertEqual(run_source({"hypervisor": "none"}, {"firmware": "bios"}), "hardware, BIOS")
+        self.assertEqual(run_source({"hypervisor": "Microsoft Hv"}, {"firmware": "uefi"}),
+                         "Hyper-V guest, UEFI")
+        self.assertEqual(run_source({}, {}), "unknown source")
+
     def test_help(self):
         p = run([LOGPARSE, "--help"])
         self.assertEqual(p.returncode, 0)
@@ -177,16 +208,43 @@ class Plot(unittest.TestCase):
         out = os.path.join(self.tmp.name, "plots")
         p = run([PLOT, self.csv, "-o", out])
         self.assertEqual(p.returncode, 0, p.stderr)
-        names = sorted(os.listdir(out))
-        for want in ("bulk-order0.png", "bulk-order9.png", "repeat-order0.png",
-                     "repeat-order9.png", "rand-order0.png", "frag.png"):
-            self.assertIn(want, names)
-        self.assertEqual(sorted(os.path.basename(l) for l in p.stdout.split()), names)
-        for name in names:
+        # One folder per log: no log's figures overwrite another's.
+        self.assertEqual(sorted(os.listdir(out)), ["host", "host-16cores", "qemu-crafted"])
+        printed = sorted(os.path.relpath(l, out) for l in p.stdout.split())
+        found = sorted(os.path.join(d, n) for d in os.listdir(out)
+                       for n in os.listdir(os.path.join(out, d)))
+        self.assertEqual(printed, found)
+        for log in ("host", "host-16cores"):
+            names = os.listdir(os.path.join(out, log))
+            for want in ("bulk-order0.png", "bulk-order9.png", "repeat-order0.png",
+                         "repeat-order9.png", "rand-order0.png", "frag.png"):
+                self.assertIn(want, names)
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "qemu-crafted"))),
+                         ["bulk-order0.png", "frag.png", "rand-order0.png", "repeat-order9.png"])
+        for name in found:
             with open(os.path.join(out, name), "rb") as f:
                 data = f.read()
             self.assertTrue(data.startswith(PNG_MAGIC), name)
             self.assertGreater(len(data), 5000, name)
+
+    def test_logs_of_the_same_name_get_their_own_folders(self):
+        for d in ("a", "b"):
+            os.makedirs(os.path.join(self.tmp.name, d))
+            shutil.copy(HOST, os.path.join(self.tmp.name, d, "run.log"))
+        csv_path = os.path.join(self.tmp.name, "two.csv")
+        logs = [os.path.join(self.tmp.name, d, "run.log") for d in ("a", "b")]
+        self.assertEqual(run([LOGPARSE, "-q", "-o", csv_path] + logs).returncode, 0)
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, csv_path, "-o", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(os.listdir(out)), ["b-run", "run"])
+
+    def test_together_writes_one_set(self):
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, self.csv, "-o", out, "--together", "--logy"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("bulk-order0.png", os.listdir(out))
+        self.assertFalse(any(os.path.isdir(os.path.join(out, n)) for n in os.listdir(out)))
 
     def test_missing_matplotlib_says_how_to_install(self):
         fake = os.path.join(self.tmp.name, "fake")
@@ -205,6 +263,70 @@ class Plot(unittest.TestCase):
         p = run([PLOT, bad, "-o", self.tmp.name])
         self.assertEqual(p.returncode, 2)
         self.assertIn("not a logparse CSV", p.stderr)
+
+
+class PlotFigure(unittest.TestCase):
+    """The figures themselves: colours, ticks and titles (plot.py's functions in process)."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot
+        import plot
+        cls.plt, cls.plot = matplotlib.pyplot, plot
+
+    def rows(self, log):
+        p = run([LOGPARSE, "-q", log])
+        table = read_csv(p.stdout)
+        return [dict(zip(table[0], r)) for r in table[1:]]
+
+    def figure(self, rows, bench, order):
+        rows = [r for r in rows if r["bench"] == bench and r["order"] == str(order)]
+        fig = self.plot.timing_figure(self.plt, rows, bench, order, False)
+        self.addCleanup(self.plt.close, fig)
+        return fig
+
+    def colours(self, ax):
+        from matplotlib.colors import to_hex
+        return {c.get_label(): to_hex(c.lines[0].get_color()) for c in ax.containers}
+
+    def test_one_colour_per_allocator_in_every_figure(self):
+        seen = defaultdict(set)
+        for log in (UEFI, HOST, CRAFTED):
+            rows = self.rows(log)
+            for bench, order in {(r["bench"], int(r["order"])) for r in rows if r["bench"] != "frag"}:
+                for ax in self.figure(rows, bench, order).axes:
+                    for label, colour in self.colours(ax).items():
+                        seen[label.split(" ")[0]].add(colour)
+        self.assertEqual(dict(seen), {"llfree": {"#1f77b4"}, "buddy": {"#ff7f0e"}})
+
+    def test_integer_core_ticks_and_source_title(self):
+        fig = self.figure(self.rows(UEFI), "bulk", 0)
+        for ax in fig.axes:
+            self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["1", "2"])
+            self.assertEqual(ax.get_xlabel(), "cores")
+        self.assertEqual(fig._suptitle.get_text(), "QEMU (TCG), UEFI: QEMU TCG CPU version 2.5+")
+        fig = self.figure(self.rows(HOST16), "rand", 9)
+        self.assertEqual([t.get_text() for t in fig.axes[0].get_xticklabels()],
+                         ["1", "2", "4", "8", "16"])
+        self.assertTrue(fig._suptitle.get_text().startswith("host (KVM guest): Intel(R) Xeon(R)"))
+
+    def test_one_core_is_singular(self):
+        rows = [r for r in self.rows(UEFI) if r["cores"] == "1"]
+        fig = self.figure(rows, "repeat", 9)
+        self.assertEqual(fig.axes[0].get_xlabel(), "1 core")
+        self.assertEqual(self.plot.cores_text(1), "1 core")
+        self.assertEqual(self.plot.cores_text(2), "2 cores")
+
+    def test_several_sources_in_one_figure_are_named(self):
+        rows = self.rows(CRAFTED) + self.rows(HOST)
+        fig = self.figure(rows, "bulk", 0)
+        labels = set(self.colours(fig.axes[0]))
+        self.assertIn("llfree [host (KVM guest): AMD EPYC]", labels)
+        self.assertIn("buddy [QEMU (TCG), UEFI: QEMU Virtual CPU version 2.5+]", labels)
+        self.assertEqual(fig._suptitle.get_text(), "2 sources")
 
 
 class CompDb(unittest.TestCase):
