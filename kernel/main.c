@@ -264,6 +264,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	/* 15. APs: INIT-SIPI-SIPI through the trampoline in a free page below 1 MiB. */
 	smp_start_aps(&madt, memmap_low_page(&memmap), &smp);
 	/* 15b. Every CPU has the BSP's PAT (each AP wrote it on entry): memory types agree. */
+	run_cores_phase("pat-check");
 	if (!pat_check_all_cpus())
 		kernel_exit(false, "PAT differs between CPUs");
 	print_env();

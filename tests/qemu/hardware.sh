@@ -62,7 +62,7 @@ readonly MCG_RIPV_MCIP=0x5
 check_mce_uncorrected() {
 	inject mce_uncorrected 1 "mce 1 2 $MCI_UNCORRECTED $MCG_RIPV_MCIP 0x1234000 0x0" -- \
 		--smp 2 -- stress_seconds=30 &&
-		expect '^mce: MCG_CAP=0x[0-9a-f]+ banks=[1-9][0-9]* ' '^ENV .* mce_banks=[1-9][0-9]*$' \
+		expect '^mce: MCG_CAP=0x[0-9a-f]+ banks=[1-9][0-9]* ' '^ENV .* mce_banks=[1-9][0-9]*( |$)' \
 			"^ERROR msg=\"machine check\" cpu=1 bank=2 status=$MCI_UNCORRECTED addr=0x1234000 misc=0x0 mcg_status=$MCG_RIPV_MCIP " \
 			'^DONE status=fail reason="machine check"$' && pass
 }
@@ -143,7 +143,7 @@ check_panic_two_cpus() {
 # others sleep in its barriers; the boot CPU's watchdog names it within
 # watchdog=2 seconds and the NMI stop still reaches it.
 check_hang_stress() {
-	run hang_stress 1 --smp 4 -- hang_cpu=2 watchdog=2 &&
+	run hang_stress 1 --smp 4 -- hang_cpu=2 hang_phase=stress watchdog=2 &&
 		expect '^ERROR msg="cpu 2 stuck in stress for 2 s"$' \
 			'^WARN msg="panic on cpu 0 \(apic id 0\); stopped 3 of 3 other CPUs"$' \
 			'^DONE status=fail reason="cpu stuck"$' && pass
