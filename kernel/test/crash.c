@@ -184,7 +184,7 @@ static void crash_core(unsigned core, void *arg)
 			return;
 		if (core == 0 && now >= next_progress) {
 			next_progress = now + tsc_us_to_ticks(PROGRESS_EVERY_US);
-			kprintf("PROGRESS crash ms=%llu ops=%llu\n",
+			kprintf("PROGRESS test=crash ms=%llu ops=%llu\n",
 				(unsigned long long)(tsc_ticks_to_us(now - start) / 1000),
 				(unsigned long long)total_ops(cores));
 		}
@@ -205,9 +205,9 @@ static bool crash_mode(unsigned cores)
 	uint64_t ops0 = total_ops(cores);
 	if (opt_seconds)
 		atomic_store(&deadline, tsc_begin() + tsc_us_to_ticks(opt_seconds * 1000000ull));
-	kprintf("PROGRESS crash mode cores=%u seed=%llu slots=%llu seconds=%llu%s\n", cores,
+	kprintf("PROGRESS test=crash cores=%u seed=%llu slots=%llu seconds=%llu until=%s\n", cores,
 		(unsigned long long)opt_seed, (unsigned long long)opt_slots, (unsigned long long)opt_seconds,
-		opt_seconds ? "" : ": runs until killed");
+		opt_seconds ? "deadline" : "killed");
 	run_cores(cores, crash_core, &cores);
 	llfree_result_t r = llfree_validate(lf);
 	kprintf("TEST name=crash cores=%u result=%s ops=%llu seconds=%llu validate=%s\n", cores,

@@ -50,7 +50,7 @@ cycle() {
 	kill=$(kill_time "$seed")
 	start_check "$i (smp $SMP, seed $seed, kill after ${kill}s)"
 	pvh "$i-crash" $EXIT_KILLED --kill-after "$kill" -- stress=0 "pmem=$mode" crash=1 "crash_seed=$seed" &&
-		expect '^PROGRESS crash mode cores=[0-9]+ seed=[0-9]+ .*runs until killed$' || return
+		expect '^PROGRESS test=crash cores=[0-9]+ seed=[0-9]+ .* until=killed$' || return
 	if [[ $mode == recover ]]; then
 		expect '^TEST name=recover .*result=ok recovery=shallow ' || return
 	fi
