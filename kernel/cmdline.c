@@ -40,8 +40,7 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
-/* Digits of a uint at *p (decimal or 0x hex); advances *p past them. */
-static bool parse_uint_prefix(const char **p, uint64_t *out)
+bool kopt_parse_uint_prefix(const char **p, uint64_t *out)
 {
 	const char *s = *p;
 	unsigned base = 10;
@@ -74,14 +73,14 @@ static bool parse_uint_prefix(const char **p, uint64_t *out)
 
 static bool parse_uint(const char *v, uint64_t *out)
 {
-	return parse_uint_prefix(&v, out) && *v == '\0';
+	return kopt_parse_uint_prefix(&v, out) && *v == '\0';
 }
 
 static bool parse_size(const char *v, uint64_t *out)
 {
 	static const char suffixes[] = "KMGT";
 	uint64_t n;
-	if (!parse_uint_prefix(&v, &n))
+	if (!kopt_parse_uint_prefix(&v, &n))
 		return false;
 	if (*v == '\0') {
 		*out = n;
@@ -105,7 +104,7 @@ static bool parse_list(const char *v, struct kopt_list *out)
 {
 	struct kopt_list l = { .count = 0 };
 	for (;;) {
-		if (l.count == KOPT_LIST_MAX || !parse_uint_prefix(&v, &l.items[l.count]))
+		if (l.count == KOPT_LIST_MAX || !kopt_parse_uint_prefix(&v, &l.items[l.count]))
 			return false;
 		l.count++;
 		if (*v == '\0')

@@ -93,6 +93,9 @@ _Static_assert(sizeof(struct kopt) % 8 == 0, "struct kopt must be a multiple of 
 	KOPT_DEFINE_(var, .key = key_, .help = help_, .type = KOPT_CUSTOM, .dest = &(var),  \
 		     .def = def_, .parse = parse_, .syntax = syntax_)
 
+/* Digits of a uint at *p (decimal or 0x hex), for custom parsers; advances *p past them. */
+bool kopt_parse_uint_prefix(const char **p, uint64_t *out);
+
 /* Apply defaults, then the command line. Prints the reason and the valid options on error. */
 bool cmdline_parse(const char *cmdline);
 /* The list of options with syntax, default and help. */

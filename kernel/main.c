@@ -16,10 +16,10 @@
 #include "arch/traps.h"
 #include "arch/tsc.h"
 #include "cmdline.h"
+#include "console.h"
 #include "dev/fbcon.h"
 #include "dev/hpet.h"
 #include "dev/pmtimer.h"
-#include "dev/uart.h"
 #include "firmware/acpi.h"
 #include "firmware/fadt.h"
 #include "firmware/hpet.h"
@@ -185,8 +185,8 @@ static void print_env(void)
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
-	/* 1. Serial console first, so that every later failure is reported. */
-	uart_init();
+	/* 1. Output goes to the console history until step 10b chooses the serial port;
+	 *    kernel_exit chooses one itself for a run that ends earlier. */
 	/* 2. GDT with this CPU's TSS, then the IDT: faults get a report from here on. */
 	gdt_init();
 	gdt_load_this_cpu(0);
@@ -196,8 +196,6 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	const char *firmware = read_boot_info(magic, info_phys);
 	kprintf("\nBOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s\n", firmware, boot.loader,
 		boot.cmdline, KERNEL_VERSION);
-	if (!uart_present())
-		kprintf("WARN msg=\"no serial port found: output goes to the framebuffer only\"\n");
 	/* 4. Command line: every module's options (.kopts); help=1 lists them and stops. */
 	if (!cmdline_parse(boot.cmdline))
 		kernel_exit(false, "bad kernel command line");
@@ -225,6 +223,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	percpu_init_bsp();
 	/* 10. ACPI root: RSDP from the boot information, BIOS-area scan only without UEFI. */
 	find_acpi(firmware);
+	/* 10b. Serial console: console=, else the ACPI SPCR port, else every COM port that answers;
+	 *      the history so far is replayed there (MMIO ports need paging_init). */
+	console_start(have_acpi ? &acpi : NULL);
 	/* 11. CPU list from the MADT (broken or missing: WARN, the BSP alone). */
 	find_cpus();
 	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic hook. */

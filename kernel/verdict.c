@@ -9,6 +9,7 @@
 
 #include "arch/cpu.h"
 #include "cmdline.h"
+#include "console.h"
 #include "dev/debug_exit.h"
 #include "dev/uart.h"
 #include "lib/printf.h"
@@ -44,6 +45,7 @@ void kernel_exit(bool ok, const char *reason)
 	cli();
 	if (atomic_flag_test_and_set(&verdict_given))
 		cpu_halt_forever();
+	console_start_early(); /* a run that ended before main.c chose the serial console */
 	kprintf("DONE status=%s reason=\"%s\"\n", ok ? "ok" : "fail", reason);
 	uart_flush(); /* QEMU would drop the last bytes still in the UART */
 	debug_exit(ok ? DEBUG_EXIT_OK : DEBUG_EXIT_FAIL);

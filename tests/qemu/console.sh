@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# QEMU tests of issue 12's kernel side: which serial console the kernel
+# chooses (console=, ACPI SPCR, probing COM1..COM4) on machines whose only
+# connected port is COM2, and the checks that go with it.
+#
+#   tests/qemu/console.sh [NAME...]     all checks, or only those named
+#
+# Logs: $BUILD/tests/qemu/console/NAME.log. Exits 1 if any check failed.
+set -uo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOGS=$BUILD/tests/qemu/console
+
+readonly DONE_OK='^DONE status=ok reason="boot complete"$'
+readonly COM1='com1 \(io:0x3f8, 115200 baud\)' COM2='com2 \(io:0x2f8, 115200 baud\)'
+
+# An SPCR table (Microsoft's SPCR specification, revision 2) naming the
+# 16550 at I/O port PORT, 115200 baud, for QEMU's -acpitable.
+make_spcr() {
+	local out=$1 port=$2 type=${3:-0}
+	mkdir -p "$(dirname "$out")"
+	/usr/bin/python3 - "$out" "$port" "$type" <<'PY'
+import struct, sys
+out, port, itype = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3], 0)
+gas = struct.pack('<BBBBQ', 1, 8, 0, 1, port)                   # system I/O, byte access
+body = struct.pack('<B3x', itype) + gas
+body += struct.pack('<BBI', 0, 0, 0)                            # no interrupt
+body += struct.pack('<BBBBBB', 7, 0, 1, 0, 0, 0)                # 115200, 8N1, no flow control
+body += struct.pack('<HHBBBIBI', 0xffff, 0xffff, 0, 0, 0, 0, 0, 0)  # not a PCI device
+table = bytearray(b'SPCR' + struct.pack('<IBB6s8sIII', 36 + len(body), 2, 0, b'LLFREE',
+                                        b'TESTSPCR', 1, 0x4c4c4654, 1) + body)
+table[9] = -sum(table) & 0xff
+open(out, 'wb').write(table)
+PY
+}
+
+# COM1 exists but leads nowhere, the log is on COM2: probing finds both and writes to both.
+check_com2_probe_pvh() {
+	run com2_probe_pvh 0 --kernel --com 2 -- stress=0 &&
+		expect "^console: serial $COM1, $COM2 found by probing COM1\.\.COM4 " "$DONE_OK" && pass
+}
+
+# COM2 is the only serial port, on the ISO path (GRUB, BIOS).
+check_com2_alone_bios() {
+	run com2_alone_bios 0 --com-alone 2 &&
+		expect '^BOOT firmware=bios ' "^console: serial $COM2 found by probing COM1\.\.COM4 " "$DONE_OK" && pass
+}
+
+check_com2_alone_uefi() {
+	run com2_alone_uefi 0 --uefi --com-alone 2 -- stress=0 &&
+		expect '^BOOT firmware=uefi ' "^console: serial $COM2 found by probing COM1\.\.COM4 " "$DONE_OK" && pass
+}
+
+check_com2_cmdline() {
+	run com2_cmdline 0 --kernel --com 2 -- stress=0 console=com2,38400 &&
+		expect '^console: serial com2 \(io:0x2f8, 38400 baud\) as console= asks$' "$DONE_OK" && pass
+}
+
+check_io_cmdline() {
+	run io_cmdline 0 --kernel --com-alone 2 -- stress=0 console=io:0x2f8 &&
+		expect "^console: serial $COM2 as console= asks$" "$DONE_OK" && pass
+}
+
+# The ACPI SPCR table names COM2: the kernel writes there only (COM1 gets nothing).
+check_spcr_com2() {
+	make_spcr "$LOGS/spcr-com2.bin" 0x2f8
+	run spcr_com2 0 --kernel --com 2 --qemu-arg -acpitable --qemu-arg "file=$LOGS/spcr-com2.bin" -- stress=0 &&
+		expect "^console: serial $COM2 from the ACPI SPCR table$" "$DONE_OK" && pass
+}
+
+# console= wins over SPCR.
+check_cmdline_over_spcr() {
+	make_spcr "$LOGS/spcr-com1.bin" 0x3f8
+	run cmdline_over_spcr 0 --kernel --com 2 --qemu-arg -acpitable --qemu-arg "file=$LOGS/spcr-com1.bin" \
+		-- stress=0 console=com2 && expect "^console: serial $COM2 as console= asks$" "$DONE_OK" && pass
+}
+
+# An SPCR for a PL011 (ARM) or naming an absent port: a WARN, then probing.
+check_spcr_unusable() {
+	make_spcr "$LOGS/spcr-pl011.bin" 0x2f8 3
+	run spcr_unusable 0 --kernel --com-alone 2 --qemu-arg -acpitable --qemu-arg "file=$LOGS/spcr-pl011.bin" \
+		-- stress=0 &&
+		expect '^WARN msg="ACPI SPCR unusable \(interface type 0x3\): device kind or register layout not supported"$' \
+			"^console: serial $COM2 found by probing COM1\.\.COM4 \(no usable console= or ACPI SPCR port\)$" \
+			"$DONE_OK" || return
+	make_spcr "$LOGS/spcr-com3.bin" 0x3e8
+	qemu_boot spcr_absent 0 --kernel --com-alone 2 --qemu-arg -acpitable --qemu-arg "file=$LOGS/spcr-com3.bin" \
+		-- stress=0 &&
+		expect '^WARN msg="ACPI SPCR names com3 \(io:0x3e8, 115200 baud\) but no UART answers there"$' \
+			"^console: serial $COM2 found by probing" "$DONE_OK" && pass
+}
+
+# console=com3 where nothing answers: a WARN, then probing finds COM2.
+check_cmdline_absent() {
+	run cmdline_absent 0 --kernel --com-alone 2 -- stress=0 console=com3 &&
+		expect '^WARN msg="console=: no UART answers at com3 \(io:0x3e8, 115200 baud\)"$' \
+			"^console: serial $COM2 found by probing" "$DONE_OK" && pass
+}
+
+# A bad value fails the boot; the error still reaches COM2 (chosen by kernel_exit).
+check_bad_console() {
+	run bad_console 1 --kernel --com-alone 2 -- console=com1,100000 &&
+		expect '^ERROR msg="invalid command-line value .com1,100000. for option console: expected .*want a divisor of 115200' \
+			"^console: serial $COM2 found by probing COM1\.\.COM4$" \
+			'^DONE status=fail reason="bad kernel command line"$' && pass
+}
+
+ALL=(com2_probe_pvh com2_cmdline io_cmdline spcr_com2 cmdline_over_spcr spcr_unusable cmdline_absent
+	bad_console com2_alone_bios com2_alone_uefi)
+run_checks "${@:-${ALL[@]}}"
+summary "qemu console tests"
