@@ -47,8 +47,6 @@
 /* Generous bound on the multiboot2 info (UEFI memory maps make it a few KiB). */
 #define MB2_INFO_MAX (1u << 20)
 
-extern char __kernel_phys_start[], __kernel_phys_end[];
-
 static struct boot_info boot;
 static struct memmap memmap;
 static struct acpi acpi;
@@ -89,7 +87,7 @@ static void build_memory_map(void)
 {
 	struct boot_range keep[3 + BOOT_MODULES_MAX];
 	size_t n = 0;
-	keep[n++] = (struct boot_range){ (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end };
+	keep[n++] = (struct boot_range){ kernel_phys_start(), kernel_phys_end() };
 	keep[n++] = boot.info;
 	if (pmem_cmdline_range(&keep[n]))
 		n++; /* RAM declared persistent (pmem_size/pmem_at, mm/pmem.h) */
@@ -194,8 +192,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	idt_load_this_cpu();
 	/* 3. Boot information into `boot` (reads it through the boot tables' 0..4 GiB map). */
 	const char *firmware = read_boot_info(magic, info_phys);
-	kprintf("\nBOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s\n", firmware, boot.loader,
-		boot.cmdline, KERNEL_VERSION);
+	kprintf("\nBOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s load_addr=%#llx\n", firmware,
+		boot.loader, boot.cmdline, KERNEL_VERSION, (unsigned long long)kernel_phys_start());
 	/* 4. Command line: every module's options (.kopts); help=1 lists them and stops. */
 	if (!cmdline_parse(boot.cmdline))
 		kernel_exit(false, "bad kernel command line");

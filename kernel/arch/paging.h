@@ -8,7 +8,9 @@
  *                        RAM write-back, holes and reserved chunks uncached,
  *                        no-execute; page 0 not present
  *   KERNEL_VMA + p       the kernel image (text RX, rodata R, data/bss RW+NX),
- *                        except the guard page below the boot CPU's stack
+ *                        except the guard page below the boot CPU's stack;
+ *                        p is the linked physical address, the frames are
+ *                        at p + kernel_load_offset (arch/image.h)
  *
  * The direct map uses 1 GiB pages where CPUID 80000001h:EDX[26] allows and a
  * whole GiB is uniformly RAM or non-RAM, 2 MiB pages otherwise, 4 KiB pages
@@ -24,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/image.h"
 #include "mm/memmap.h"
 
 #define PAGE_SIZE 4096ull
@@ -42,7 +45,7 @@ static inline uint64_t virt_to_phys(const void *virt)
 {
 	uint64_t v = (uint64_t)virt;
 	if (v >= KERNEL_VMA)
-		return v - KERNEL_VMA;
+		return v - KERNEL_VMA + kernel_load_offset;
 	if (v >= DIRECT_MAP_BASE)
 		return v - DIRECT_MAP_BASE;
 	return v;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # QEMU tests of issue 12's kernel side: which serial console the kernel
 # chooses (console=, ACPI SPCR, probing COM1..COM4) on machines whose only
-# connected port is COM2, and the checks that go with it.
+# connected port is COM2, and an image GRUB loads elsewhere than 2 MiB.
 #
 #   tests/qemu/console.sh [NAME...]     all checks, or only those named
 #
@@ -105,7 +105,42 @@ check_bad_console() {
 			'^DONE status=fail reason="bad kernel command line"$' && pass
 }
 
+# GRUB places the image where the relocatable tag lets it (tests/qemu/mb2_reloc.py
+# changes the tag in a copy of kernel.elf): the BOOT line's load_addr proves it moved.
+# reloc_boot NAME FIRMWARE WANT_REGEX MB2_RELOC_ARGS...
+reloc_boot() {
+	local name=$1 firmware=$2 want=$3 dir=$LOGS/$1
+	shift 3
+	start_check "$name"
+	log=""
+	mkdir -p "$dir"
+	/usr/bin/python3 tests/qemu/mb2_reloc.py "$BUILD/kernel.elf" "$dir/kernel.elf" "$@" >/dev/null &&
+		BUILD=$dir ./run-qemu.sh --no-build --make-iso "$dir/reloc.iso" ||
+		{ fail "could not build the relocated ISO"; return 1; }
+	qemu_boot "$name" 0 --smp 2 --iso "$dir/reloc.iso" ${firmware:+--$firmware} &&
+		expect "^BOOT firmware=[a-z]+ .* load_addr=$want\$" "^CPU found=2 online=2 " "$DONE_OK"
+}
+
+# Lowest address from 64 MiB: exactly there.
+check_reloc_min_bios() {
+	reloc_boot reloc_min_bios bios 0x4000000 --min 0x4000000 && pass
+}
+
+# Preference high: near the top of the 512 MiB below 4 GiB, 2 MiB aligned.
+check_reloc_high_bios() {
+	reloc_boot reloc_high_bios bios '0x1[0-9a-f][02468ace]00000' --prefer high && pass
+}
+
+check_reloc_high_uefi() {
+	reloc_boot reloc_high_uefi uefi '0x1[0-9a-f][02468ace]00000' --prefer high && pass
+}
+
+# The image as built: GRUB's lowest choice, the linked 2 MiB.
+check_reloc_default() {
+	run reloc_default 0 && expect '^BOOT firmware=bios .* load_addr=0x200000$' "$DONE_OK" && pass
+}
+
 ALL=(com2_probe_pvh com2_cmdline io_cmdline spcr_com2 cmdline_over_spcr spcr_unusable cmdline_absent
-	bad_console com2_alone_bios com2_alone_uefi)
+	bad_console com2_alone_bios com2_alone_uefi reloc_default reloc_min_bios reloc_high_bios reloc_high_uefi)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu console tests"
