@@ -33,6 +33,7 @@
 #include "mm/frames.h"
 #include "mm/memmap.h"
 #include "mm/pmem.h"
+#include "summary.h"
 #include "test/bench.h"
 #include "test/crash.h"
 #include "test/stress.h"
@@ -176,9 +177,22 @@ static void find_timers(void)
 
 static void print_env(void)
 {
-	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u\n",
-		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
-		apic_mode_name(), percpu_count());
+	char line[SUMMARY_LINE_MAX];
+	ksnprintf(line, sizeof(line),
+		  "ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u",
+		  cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(),
+		  tsc_invariant() ? 1 : 0, apic_mode_name(), percpu_count());
+	kprintf("%s\n", line);
+	summary_line(SUMMARY_ENV, line);
+}
+
+static void print_boot(const char *firmware)
+{
+	static char line[BOOT_CMDLINE_MAX + 256];
+	ksnprintf(line, sizeof(line), "BOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s load_addr=%#llx",
+		  firmware, boot.loader, boot.cmdline, KERNEL_VERSION, (unsigned long long)kernel_phys_start());
+	kprintf("\n%s\n", line);
+	summary_line(SUMMARY_BOOT, line);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
@@ -192,8 +206,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	idt_load_this_cpu();
 	/* 3. Boot information into `boot` (reads it through the boot tables' 0..4 GiB map). */
 	const char *firmware = read_boot_info(magic, info_phys);
-	kprintf("\nBOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s load_addr=%#llx\n", firmware,
-		boot.loader, boot.cmdline, KERNEL_VERSION, (unsigned long long)kernel_phys_start());
+	print_boot(firmware);
 	/* 4. Command line: every module's options (.kopts); help=1 lists them and stops. */
 	if (!cmdline_parse(boot.cmdline))
 		kernel_exit(false, "bad kernel command line");

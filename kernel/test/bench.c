@@ -21,6 +21,7 @@
 #include "llfree.h"
 #include "mm/contig.h"
 #include "mm/frames.h"
+#include "summary.h"
 
 /* ---- command line: every benchmark key goes to bench_option() ---- */
 
@@ -88,7 +89,7 @@ static void print_line(const char *line)
 
 static void count_result(const struct bench_result *r, void *ctx)
 {
-	(void)r;
+	summary_result(r);
 	(*(uint64_t *)ctx)++;
 }
 

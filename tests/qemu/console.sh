@@ -140,7 +140,53 @@ check_reloc_default() {
 	run reloc_default 0 && expect '^BOOT firmware=bios .* load_addr=0x200000$' "$DONE_OK" && pass
 }
 
+# The summary screen after a benchmark boot (BIOS, framebuffer from GRUB):
+# screenshots through the QEMU monitor while the page stays up (screen_hold),
+# each QR code decoded by zbarimg, tools/qrlog.py turns them into a log, and
+# that log's lines are the serial log's: every RESULT (frag: first and last
+# round), ENV, DONE; logparse.py reads it without complaint.
+check_summary_qr() {
+	start_check summary_qr
+	local name=summary_qr dir=$LOGS/summary_qr hold=16
+	log=$LOGS/$name.log
+	rm -rf "$dir" "$log" && mkdir -p "$dir"
+	./run-qemu.sh --quiet --no-build --smp 2 --mem 1G --log "$log" --timeout 120 \
+		--qemu-arg -monitor --qemu-arg "unix:$dir/monitor.sock,server,nowait" -- \
+		stress=0 bench=bulk,rand,frag orders=0 cores=1,2 iterations=2 rounds=3 screen_hold=$hold \
+		2>"$dir/run.stderr" &
+	local pid=$! i n=0 parts=""
+	for ((i = 0; i < 600; i++)); do
+		grep -aq '^DONE' "$log" 2>/dev/null && break
+		sleep 0.2
+	done
+	# The page is drawn right after the DONE line; a new code every 4 s.
+	for ((i = 0; i < hold; i++)); do
+		sleep 1
+		/usr/bin/python3 tests/qemu/screendump.py "$dir/monitor.sock" "$dir/shot$i.png" 2>>"$dir/screendump.stderr" || break
+		zbarimg -q --raw "$dir/shot$i.png" >>"$dir/scanned.txt" 2>/dev/null
+		n=$(grep -o '^LLQ1 [0-9]*/[0-9]*' "$dir/scanned.txt" | sort -u | wc -l)
+		parts=$(grep -o '^LLQ1 [0-9]*/[0-9]*' "$dir/scanned.txt" | head -1 | cut -d/ -f2)
+		[[ -n $parts ]] && ((n >= parts)) && break
+	done
+	wait "$pid" || { fail "run-qemu.sh exited $?: $(tail -n 1 "$dir/run.stderr")"; return; }
+	[[ -n $parts ]] && ((parts >= 2)) || { fail "expected at least 2 QR codes, scanned ${parts:-none}"; return; }
+	/usr/bin/python3 tools/qrlog.py "$dir/scanned.txt" -o "$dir/qr.log" 2>"$dir/qrlog.stderr" ||
+		{ fail "qrlog.py: $(cat "$dir/qrlog.stderr")"; return; }
+	/usr/bin/python3 tools/logparse.py --strict -q "$dir/qr.log" -o "$dir/qr.csv" ||
+		{ fail "logparse.py --strict rejects the QR log"; return; }
+	local serial qr
+	serial=$(log_lines | grep -aE '^RESULT ' | grep -v 'bench=frag' | sort)
+	qr=$(grep -E '^RESULT ' "$dir/qr.log" | grep -v 'bench=frag' | sort)
+	[[ -n $qr && $serial == "$qr" ]] || { fail "the QR codes' RESULT lines differ from the serial log's"; return; }
+	local line
+	while read -r line; do
+		log_lines | grep -axF -- "$line" >/dev/null || { fail "QR line not in the serial log: $line"; return; }
+	done < <(grep -E '^(RESULT bench=frag|ENV|DONE)' "$dir/qr.log")
+	grep -qE '^RESULT bench=frag alloc=llfree .* round=3 ' "$dir/qr.log" || { fail "no last frag round"; return; }
+	pass "$parts codes, $(grep -c '^RESULT' "$dir/qr.log") RESULT lines"
+}
+
 ALL=(com2_probe_pvh com2_cmdline io_cmdline spcr_com2 cmdline_over_spcr spcr_unusable cmdline_absent
-	bad_console com2_alone_bios com2_alone_uefi reloc_default reloc_min_bios reloc_high_bios reloc_high_uefi)
+	bad_console com2_alone_bios com2_alone_uefi reloc_default reloc_min_bios reloc_high_bios reloc_high_uefi summary_qr)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu console tests"
