@@ -186,7 +186,34 @@ check_summary_qr() {
 	pass "$parts codes, $(grep -c '^RESULT' "$dir/qr.log") RESULT lines"
 }
 
-ALL=(com2_probe_pvh com2_cmdline io_cmdline spcr_com2 cmdline_over_spcr spcr_unusable cmdline_absent
+# help=1: a header per module (its source file), options in declaration
+# order, the help texts in one column.
+check_help_grouped() {
+	run help_grouped 0 --kernel -- help=1 &&
+		expect '^bench \(kernel/test/bench\.c\)$' '^console \(kernel/console\.c\)$' '^stress \(kernel/test/stress\.c\)$' \
+			'^DONE status=ok reason="help"$' || return
+	local order
+	order=$(log_lines | sed -n '/^bench (kernel/,/^[a-z]/p' | grep -oE '^  [a-z_]+=' | tr -d ' =' | tr '\n' ' ')
+	[[ $order == "bench alloc orders cores iterations rounds mem_percent mem memory " ]] ||
+		{ fail "bench options out of declaration order: $order"; return; }
+	local columns
+	columns=$(log_lines | grep -E '^  [a-z_]+=' | awk 'length($1) < 40 { match($0, /^  [^ ]+ +/); print RLENGTH }' | sort -u)
+	[[ $(wc -l <<<"$columns") == 1 ]] || { fail "help texts start in columns $(tr '\n' ' ' <<<"$columns")"; return; }
+	pass
+}
+
+# mem= is the old name of mem_percent=: a WARN, then read as such; a size
+# there fails and points to memory= and run-qemu.sh --mem.
+check_mem_percent() {
+	run mem_alias 0 --kernel -- stress=0 bench=bulk orders=0 cores=1 iterations=1 mem=50 &&
+		expect '^WARN msg="mem= is the old name of mem_percent= \(a percentage, not a size\): read as mem_percent=50"$' \
+			'^BENCH .*mem_percent=50 ' "$DONE_OK" || return
+	qemu_boot mem_size 1 --kernel -- bench=bulk mem_percent=2G &&
+		expect "^ERROR msg=\"invalid command-line value '2G' for option mem_percent: .*a size in bytes is memory=SIZE.*run-qemu\.sh --mem SIZE\"$" \
+			'^DONE status=fail reason="bad kernel command line"$' && pass
+}
+
+ALL=(help_grouped mem_percent com2_probe_pvh com2_cmdline io_cmdline spcr_com2 cmdline_over_spcr spcr_unusable cmdline_absent
 	bad_console com2_alone_bios com2_alone_uefi reloc_default reloc_min_bios reloc_high_bios reloc_high_uefi summary_qr)
 run_checks "${@:-${ALL[@]}}"
 summary "qemu console tests"
