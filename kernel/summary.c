@@ -168,7 +168,7 @@ static void bench_table(void)
 			len += (size_t)ksnprintf(head + len, sizeof(head) - len, " %11s", balloc_kind_name(a));
 	for (unsigned a = BALLOC_LLFREE + 1; a < BALLOC_KINDS; a++)
 		if (present[a] && present[BALLOC_LLFREE])
-			len += (size_t)ksnprintf(head + len, sizeof(head) - len, " %11s", balloc_kind_name(a));
+			len += (size_t)ksnprintf(head + len, sizeof(head) - len, " %s/llfree", balloc_kind_name(a));
 	page_printf(true, "%s\n", head);
 	for (size_t i = 0; i < nresults; i++) {
 		size_t j = 0;

@@ -1,7 +1,7 @@
 /*
  * The summary as QR codes (see summary.h), and the page's life time.
  *
- * Payload of each code (docs/qr.md; tools/qrlog.py reads it back): a header
+ * Payload of each code (docs/console.md; tools/qrlog.py reads it back): a header
  * line, then whole log lines, never split between codes:
  *
  *   LLQ1 K/N RUN CRC          part K of N, RUN: 4 hex digits naming the boot,
@@ -117,8 +117,10 @@ static unsigned make_part(unsigned want, size_t *len)
 	return current + 1;
 }
 
-/* Encode part k (0-based) of n and show it; false if it did not encode. */
-static bool show_part(unsigned k, unsigned n)
+static int version; /* of every code: the one the largest part needs, so their size stays */
+
+/* Encode part k (0-based) of n into qr; false if it did not fit. */
+static bool encode_part(unsigned k, unsigned n)
 {
 	size_t body;
 	make_part(k, &body);
@@ -128,7 +130,14 @@ static bool show_part(unsigned k, unsigned n)
 			  (unsigned)crc32(text, body));
 	char *start = part + HEADER_MAX - h;
 	memcpy(start, header, (size_t)h);
-	if (!qr_encode((const uint8_t *)start, (size_t)h + body, QR_ECC, 1, QR_VERSION_LIMIT, QR_MASK_AUTO, &qr))
+	return qr_encode((const uint8_t *)start, (size_t)h + body, QR_ECC, version, QR_VERSION_LIMIT, QR_MASK_AUTO,
+			 &qr);
+}
+
+/* Show part k (0-based) of n; false if it did not encode. */
+static bool show_part(unsigned k, unsigned n)
+{
+	if (!encode_part(k, n))
 		return false;
 	char caption[64];
 	ksnprintf(caption, sizeof(caption), "QR %u/%u  run %04x  (tools/qrlog.py)", k + 1, n, run_id);
@@ -149,6 +158,10 @@ void summary_show(bool ok)
 	parts = make_part(0, &len);
 	if (parts > PARTS_MAX)
 		parts = PARTS_MAX;
+	version = 1;
+	for (unsigned k = 0; k < parts; k++)
+		if (encode_part(k, parts) && qr.version > version)
+			version = qr.version;
 	summary_page(ok);
 	shown_part = 0;
 	if (!show_part(0, parts))

@@ -2,7 +2,7 @@
 """Turn the kernel's summary QR codes, as scanned, back into log lines.
 
 At the end of a run the kernel shows its summary on the screen with one or
-more QR codes beside it (docs/qr.md). Scan them (a phone's camera app, or
+more QR codes beside it (docs/console.md). Scan them (a phone's camera app, or
 `zbarimg --raw photo.jpg`), put the texts into files or pipe them in, in any
 order, duplicates allowed, and this prints the log lines they carry: BOOT,
 ENV, TEST, every RESULT and DONE, which tools/logparse.py and tools/plot.py

@@ -243,6 +243,11 @@ void fbcon_page_qr(const struct qr *qr, const char *caption)
 	if (px == 0)
 		return;
 	uint32_t left = x0 + (area_w - side * px) / 2, top = (area_h - side * px) / 2;
+	/* The previous code and its caption go: the area right of the text becomes blank cells. */
+	fill_rect(con.wrap * cw, 0, con.width - con.wrap * cw, con.height, false);
+	for (uint32_t r = 0; r < con.rows; r++)
+		for (uint32_t c = con.wrap; c < con.columns; c++)
+			grid[r][c] = shown[r][c] = ' ';
 	fill_rect(left, top, side * px, side * px, true);
 	for (int y = 0; y < qr->size; y++)
 		for (int x = 0; x < qr->size; x++)
@@ -252,8 +257,6 @@ void fbcon_page_qr(const struct qr *qr, const char *caption)
 	uint32_t row = (top + side * px) / ch + 1, column = left / cw;
 	if (row >= con.rows)
 		return;
-	for (uint32_t c = con.wrap; c < con.columns; c++)
-		grid[row][c] = ' ';
 	for (uint32_t c = column; *caption && c < con.columns; c++)
 		grid[row][c] = (uint8_t)*caption++;
 	for (uint32_t c = con.wrap; c < con.columns; c++)
