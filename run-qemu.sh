@@ -46,6 +46,8 @@ qemu_extra=()        # --qemu-arg ARG
 pmem_file=""         # --pmem FILE[,SIZE]: an NVDIMM backed by FILE
 pmem_size=""
 kill_after=""        # --kill-after SECONDS: SIGKILL QEMU (a crash of the whole machine)
+com=1                # --com N: the log is serial port COM N
+com_alone=0          # --com-alone N: COM N is the machine's only serial port
 kernel_args=()       # after --
 
 usage() {
@@ -82,6 +84,9 @@ options:
   --kill-after SECONDS  SIGKILL QEMU after SECONDS (decimals allowed), a
                      crash of the whole machine; exit code $EXIT_KILLED if it was
                      still running then
+  --com N            the serial log is COM N (1..4); COM1..N-1 exist but are
+                     connected to nothing (QEMU -serial null)
+  --com-alone N      the serial log is COM N, the machine's only serial port
   --make-iso PATH    only build an ISO at PATH from $KERNEL_ELF, with the
                      kernel args after -- in its grub.cfg, and exit
   --help             this text
@@ -140,6 +145,8 @@ parse_options() {
 		--pmem) pmem_file=${val%%,*}; [[ $val == *,* ]] && pmem_size=${val#*,} ;;
 		--kill-after) kill_after=$val ;;
 		--make-iso) make_iso_out=$val ;;
+		--com) com=$val; com_alone=0 ;;
+		--com-alone) com=$val; com_alone=1 ;;
 		--uefi) firmware=uefi; takes=0 ;;
 		--bios) firmware=bios; takes=0 ;;
 		--kernel) boot=kernel; takes=0 ;;
@@ -167,6 +174,7 @@ validate_options() {
 	((smp <= 255)) || die_usage "--smp $smp: at most 255 CPUs: QEMU's TCG has no x2APIC, and without it APIC ids end at 254"
 	[[ $mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die_usage "--mem wants a size like 512M or 5G, not '$mem'"
 	[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die_usage "--timeout wants seconds, not '$timeout_s'"
+	[[ $com =~ ^[1-4]$ ]] || die_usage "--com and --com-alone want a port number 1..4, not '$com'"
 	[[ $machine == q35 || $machine == pc || $machine =~ ^microvm(,[a-z0-9-]+=[a-z0-9]+)*$ ]] ||
 		die_usage "--machine is q35, pc or microvm[,OPT=VALUE...], not '$machine'"
 	if [[ $machine == microvm* ]]; then
@@ -291,7 +299,15 @@ qemu_command() {
 	else
 		qemu+=(-chardev "stdio,id=com1,logfile=$log")
 	fi
-	qemu+=(-serial chardev:com1)
+	# The log on COM N: alone (an isa-serial at its address, nothing else),
+	# or behind N-1 ports that exist but lead nowhere.
+	local com_io=(0 0x3f8 0x2f8 0x3e8 0x2e8) com_irq=(0 4 3 4 3) i
+	if ((com_alone)); then
+		qemu+=(-serial none -device "isa-serial,chardev=com1,iobase=${com_io[com]},irq=${com_irq[com]}")
+	else
+		for ((i = 1; i < com; i++)); do qemu+=(-serial null); done
+		qemu+=(-serial chardev:com1)
+	fi
 
 	# What boots.
 	if [[ $boot == kernel ]]; then

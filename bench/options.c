@@ -165,8 +165,9 @@ static const char *parse_number(const char *value, uint64_t min, uint64_t max, u
 	return NULL;
 }
 
-static const char *const option_keys[] = { "bench",  "alloc",  "orders", "cores",
-					    "iterations", "rounds", "mem",    "memory" };
+/* "mem" is the old name of "mem_percent" (read like a RAM size, which it is not). */
+static const char *const option_keys[] = { "bench",  "alloc",  "orders", "cores",      "iterations",
+					    "rounds", "mem_percent", "mem", "memory" };
 
 bool bench_option_known(const char *key)
 {
@@ -216,15 +217,16 @@ const char *bench_option(struct bench_opts *o, const char *key, const char *valu
 	if (strcmp(key, "rounds") == 0)
 		return parse_number(value, 1, 1000000, &o->rounds,
 				    "rounds: expected a number 1..1000000");
-	if (strcmp(key, "mem") == 0)
+	if (strcmp(key, "mem_percent") == 0 || strcmp(key, "mem") == 0)
 		return parse_number(value, 1, 100, &o->mem_percent,
-				    "mem: expected a percentage 1..100");
+				    "mem_percent: expected a percentage 1..100 of the benchmarks' free memory "
+				    "(a size in bytes is memory=SIZE)");
 	if (strcmp(key, "memory") == 0)
 		return parse_size(value, &o->memory)
 			       ? NULL
 			       : "memory: expected a size in bytes with optional suffix K, M, G, T "
 				 "(e.g. 4G)";
-	return "unknown option; valid: bench alloc orders cores iterations rounds mem memory";
+	return "unknown option; valid: bench alloc orders cores iterations rounds mem_percent memory";
 }
 
 unsigned bench_cores(const struct bench_opts *o, unsigned cpus, unsigned *out, unsigned max)

@@ -10,7 +10,18 @@ MB2_HEADER_MAGIC    equ 0xe85250d6
 MB2_ARCH_I386       equ 0          ; 32-bit protected mode entry
 MB2_TAG_END         equ 0
 MB2_TAG_FRAMEBUFFER equ 5
+MB2_TAG_RELOCATABLE equ 10
 MB2_TAG_OPTIONAL    equ 1          ; flags bit 0: boot even if not honoured
+
+; Relocatable tag (3.1.12): where GRUB may place the image. Linked at 2 MiB;
+; anywhere from there to 4 GiB (the 32-bit entry and the boot tables' identity
+; map), 2 MiB aligned (boot/entry.asm maps the image with 2 MiB pages).
+; Preference 1 (lowest address) keeps it at 2 MiB where that is free, as
+; before; tests/qemu/console.sh patches these fields to make GRUB move it.
+MB2_LOAD_MIN        equ 0x200000
+MB2_LOAD_MAX        equ 0xffffffff
+MB2_LOAD_ALIGN      equ 0x200000
+MB2_LOAD_PREFER_LOW equ 1
 
 XEN_ELFNOTE_PHYS32_ENTRY equ 18
 
@@ -39,6 +50,19 @@ mb2_header:
 	dd 768                         ; height
 	dd 32                          ; depth (bits per pixel)
 .fb_tag_end:
+
+	; Relocatable (3.1.12): optional, a loader that ignores it loads the
+	; image at its linked address, which works as well.
+	align 8
+.reloc_tag:
+	dw MB2_TAG_RELOCATABLE
+	dw MB2_TAG_OPTIONAL
+	dd .reloc_tag_end - .reloc_tag
+	dd MB2_LOAD_MIN
+	dd MB2_LOAD_MAX
+	dd MB2_LOAD_ALIGN
+	dd MB2_LOAD_PREFER_LOW
+.reloc_tag_end:
 
 	align 8
 	dw MB2_TAG_END

@@ -13,6 +13,8 @@ extern const struct kopt __start_kopts[], __stop_kopts[];
 
 #define CMDLINE_MAX 1024
 #define ERR_MAX 160
+/* Longer key=SYNTAX columns push their help text right instead of widening every line. */
+#define HELP_WIDTH_MAX 40
 
 static bool help_requested;
 KOPT_BOOL(help_requested, "help", "0", "print every option with its default and stop");
@@ -40,8 +42,7 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
-/* Digits of a uint at *p (decimal or 0x hex); advances *p past them. */
-static bool parse_uint_prefix(const char **p, uint64_t *out)
+bool kopt_parse_uint_prefix(const char **p, uint64_t *out)
 {
 	const char *s = *p;
 	unsigned base = 10;
@@ -74,14 +75,14 @@ static bool parse_uint_prefix(const char **p, uint64_t *out)
 
 static bool parse_uint(const char *v, uint64_t *out)
 {
-	return parse_uint_prefix(&v, out) && *v == '\0';
+	return kopt_parse_uint_prefix(&v, out) && *v == '\0';
 }
 
 static bool parse_size(const char *v, uint64_t *out)
 {
 	static const char suffixes[] = "KMGT";
 	uint64_t n;
-	if (!parse_uint_prefix(&v, &n))
+	if (!kopt_parse_uint_prefix(&v, &n))
 		return false;
 	if (*v == '\0') {
 		*out = n;
@@ -105,7 +106,7 @@ static bool parse_list(const char *v, struct kopt_list *out)
 {
 	struct kopt_list l = { .count = 0 };
 	for (;;) {
-		if (l.count == KOPT_LIST_MAX || !parse_uint_prefix(&v, &l.items[l.count]))
+		if (l.count == KOPT_LIST_MAX || !kopt_parse_uint_prefix(&v, &l.items[l.count]))
 			return false;
 		l.count++;
 		if (*v == '\0')
@@ -166,13 +167,67 @@ static const char *syntax(const struct kopt *o, char *buf, size_t size)
 	return "?";
 }
 
-void cmdline_print_help(void)
+/* "kernel/test/bench.c" -> "bench" */
+static void module_name(const char *file, char *buf, size_t size)
+{
+	const char *base = file;
+	for (const char *p = file; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	size_t n = 0;
+	while (base[n] && base[n] != '.' && n + 1 < size) {
+		buf[n] = base[n];
+		n++;
+	}
+	buf[n] = '\0';
+}
+
+static bool same_module(const struct kopt *a, const struct kopt *b) { return strcmp(a->file, b->file) == 0; }
+
+/* The first descriptor of o's module in section (link) order. */
+static bool first_of_module(const struct kopt *o)
+{
+	for (const struct kopt *p = kopts_begin; p < o; p++)
+		if (same_module(p, o))
+			return false;
+	return true;
+}
+
+/* The option of o's module declared next after line `after` (UINT32_MAX-safe), or NULL. */
+static const struct kopt *next_in_module(const struct kopt *o, unsigned after, bool first)
+{
+	const struct kopt *best = NULL;
+	for (const struct kopt *p = kopts_begin; p < kopts_end; p++)
+		if (same_module(p, o) && (first || p->line > after) && (!best || p->line < best->line))
+			best = p;
+	return best;
+}
+
+static int help_width(void)
 {
 	char buf[128], left[160];
-	kprintf("valid kernel command line options (key=value, separated by spaces):\n");
+	int width = 0;
 	for (const struct kopt *o = kopts_begin; o < kopts_end; o++) {
-		ksnprintf(left, sizeof(left), "%s=%s", o->key, syntax(o, buf, sizeof(buf)));
-		kprintf("  %-24s %s (default: %s)\n", left, o->help, o->def ? o->def : "-");
+		int n = ksnprintf(left, sizeof(left), "%s=%s", o->key, syntax(o, buf, sizeof(buf)));
+		width = n > width ? n : width;
+	}
+	return width < HELP_WIDTH_MAX ? width : HELP_WIDTH_MAX;
+}
+
+void cmdline_print_help(void)
+{
+	char buf[128], left[160], name[32];
+	int width = help_width();
+	kprintf("valid kernel command line options (key=value, separated by spaces), by module:\n");
+	for (const struct kopt *m = kopts_begin; m < kopts_end; m++) {
+		if (!first_of_module(m))
+			continue;
+		module_name(m->file, name, sizeof(name));
+		kprintf("%s (%s)\n", name, m->file);
+		for (const struct kopt *o = next_in_module(m, 0, true); o; o = next_in_module(m, o->line, false)) {
+			ksnprintf(left, sizeof(left), "%s=%s", o->key, syntax(o, buf, sizeof(buf)));
+			kprintf("  %-*s %s (default: %s)\n", width, left, o->help, o->def ? o->def : "-");
+		}
 	}
 }
 

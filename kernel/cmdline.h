@@ -55,13 +55,16 @@ struct kopt {
 	size_t dest_size;           /* KOPT_STRING: sizeof the char array */
 	kopt_parse_fn parse;        /* KOPT_CUSTOM */
 	const char *syntax;         /* KOPT_CUSTOM: shown in the help, e.g. "N[,M]" */
+	const char *file;           /* the declaring source file: the help groups by it */
+	unsigned line;              /* and lists in declaration order */
 };
 /* Descriptors from many files form one array in the section: no padding between them. */
 _Static_assert(sizeof(struct kopt) % 8 == 0, "struct kopt must be a multiple of its alignment");
 
 #define KOPT_DEFINE_(var, ...)                                                             \
 	static const struct kopt kopt_desc_##var                                           \
-		__attribute__((used, section("kopts"), aligned(8))) = { __VA_ARGS__ }
+		__attribute__((used, section("kopts"), aligned(8))) = { __VA_ARGS__,              \
+									  .file = __FILE__, .line = __LINE__ }
 #define KOPT_CHECK_(var, type)                                                             \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(var), type),                \
 		       "option variable " #var " must be " #type)
@@ -93,9 +96,12 @@ _Static_assert(sizeof(struct kopt) % 8 == 0, "struct kopt must be a multiple of 
 	KOPT_DEFINE_(var, .key = key_, .help = help_, .type = KOPT_CUSTOM, .dest = &(var),  \
 		     .def = def_, .parse = parse_, .syntax = syntax_)
 
+/* Digits of a uint at *p (decimal or 0x hex), for custom parsers; advances *p past them. */
+bool kopt_parse_uint_prefix(const char **p, uint64_t *out);
+
 /* Apply defaults, then the command line. Prints the reason and the valid options on error. */
 bool cmdline_parse(const char *cmdline);
-/* The list of options with syntax, default and help. */
+/* The options with syntax, default and help: grouped by module (source file), in declaration order, aligned. */
 void cmdline_print_help(void);
 /* True when the command line said help=1: the caller prints nothing else and ends the run. */
 bool cmdline_help_requested(void);

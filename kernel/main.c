@@ -20,11 +20,11 @@
 #include "arch/traps.h"
 #include "arch/tsc.h"
 #include "cmdline.h"
+#include "console.h"
 #include "dev/fbcon.h"
 #include "dev/hpet.h"
 #include "dev/pmtimer.h"
 #include "dev/rtc.h"
-#include "dev/uart.h"
 #include "firmware/acpi.h"
 #include "firmware/fadt.h"
 #include "firmware/hpet.h"
@@ -39,6 +39,7 @@
 #include "mm/frames.h"
 #include "mm/memmap.h"
 #include "mm/pmem.h"
+#include "summary.h"
 #include "test/bench.h"
 #include "test/crash.h"
 #include "test/stress.h"
@@ -52,8 +53,6 @@
 #define BOOT_DIRECT_MAP_END (4ull << 30)
 /* Generous bound on the multiboot2 info (UEFI memory maps make it a few KiB). */
 #define MB2_INFO_MAX (1u << 20)
-
-extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static struct boot_info boot;
 static struct memmap memmap;
@@ -95,7 +94,7 @@ static void build_memory_map(void)
 {
 	struct boot_range keep[3 + BOOT_MODULES_MAX];
 	size_t n = 0;
-	keep[n++] = (struct boot_range){ (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end };
+	keep[n++] = (struct boot_range){ kernel_phys_start(), kernel_phys_end() };
 	keep[n++] = boot.info;
 	if (pmem_cmdline_range(&keep[n]))
 		n++; /* RAM declared persistent (pmem_size/pmem_at, mm/pmem.h) */
@@ -190,15 +189,28 @@ static void print_env(void)
 {
 	char memtypes[192];
 	paging_env(memtypes, sizeof(memtypes));
-	kprintf("ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u %s\n",
-		cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(), tsc_invariant() ? 1 : 0,
-		apic_mode_name(), percpu_count(), mce_banks(), memtypes);
+	char line[SUMMARY_LINE_MAX];
+	ksnprintf(line, sizeof(line),
+		  "ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u %s",
+		  cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(),
+		  tsc_invariant() ? 1 : 0, apic_mode_name(), percpu_count(), mce_banks(), memtypes);
+	kprintf("%s\n", line);
+	summary_line(SUMMARY_ENV, line);
+}
+
+static void print_boot(const char *firmware)
+{
+	static char line[BOOT_CMDLINE_MAX + 256];
+	ksnprintf(line, sizeof(line), "BOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s load_addr=%#llx",
+		  firmware, boot.loader, boot.cmdline, KERNEL_VERSION, (unsigned long long)kernel_phys_start());
+	kprintf("\n%s\n", line);
+	summary_line(SUMMARY_BOOT, line);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
-	/* 1. Serial console first, so that every later failure is reported. */
-	uart_init();
+	/* 1. Output goes to the console history until step 10b chooses the serial port;
+	 *    kernel_exit chooses one itself for a run that ends earlier. */
 	/* 2. GDT with this CPU's TSS, then the IDT: faults get a report from here on. */
 	gdt_init();
 	gdt_load_this_cpu(0);
@@ -206,10 +218,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	idt_load_this_cpu();
 	/* 3. Boot information into `boot` (reads it through the boot tables' 0..4 GiB map). */
 	const char *firmware = read_boot_info(magic, info_phys);
-	kprintf("\nBOOT firmware=%s loader=\"%s\" cmdline=\"%s\" version=%s\n", firmware, boot.loader,
-		boot.cmdline, KERNEL_VERSION);
-	if (!uart_present())
-		kprintf("WARN msg=\"no serial port found: output goes to the framebuffer only\"\n");
+	print_boot(firmware);
 	/* 4. Command line: every module's options (.kopts); help=1 lists them and stops. */
 	if (!cmdline_parse(boot.cmdline))
 		kernel_exit(false, "bad kernel command line");
@@ -240,6 +249,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	mce_init_bsp();
 	/* 10. ACPI root: RSDP from the boot information, BIOS-area scan only without UEFI. */
 	find_acpi(firmware);
+	/* 10b. Serial console: console=, else the ACPI SPCR port, else every COM port that answers;
+	 *      the history so far is replayed there (MMIO ports need paging_init). */
+	console_start(have_acpi ? &acpi : NULL);
 	/* 11. CPU list from the MADT (broken or missing: WARN, the BSP alone). */
 	find_cpus();
 	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic hook. */

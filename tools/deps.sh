@@ -11,7 +11,7 @@ set -euo pipefail
 declare -A GROUP=(
   [build]="make gcc nasm binutils"
   [qemu]="qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf"
-  [test]="libcriterion-dev clang libclang-rt-14-dev python3 python3-matplotlib gcovr python3-serial chromium"
+  [test]="libcriterion-dev clang libclang-rt-14-dev python3 python3-matplotlib gcovr python3-serial chromium zbar-tools python3-qrcode"
   [plot]="python3-matplotlib"
   [capture]="python3 python3-matplotlib python3-serial"
 )

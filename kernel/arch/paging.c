@@ -59,7 +59,7 @@ struct map_stats {
 };
 static struct map_stats direct;
 
-extern char __kernel_phys_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
 	__data_start[], __data_end[];
 extern char kernel_stack_guard[]; /* boot/entry.asm */
 
@@ -73,8 +73,11 @@ static uint64_t *table_alloc(void)
 }
 
 /* Pool tables are addressed through the image mapping, valid in boot and final tables. */
-static uint64_t table_phys(const uint64_t *t) { return (uint64_t)t - KERNEL_VMA; }
-static uint64_t *table_virt(uint64_t entry) { return (uint64_t *)((entry & PTE_ADDR_MASK) + KERNEL_VMA); }
+static uint64_t table_phys(const uint64_t *t) { return virt_to_phys(t); }
+static uint64_t *table_virt(uint64_t entry)
+{
+	return (uint64_t *)((entry & PTE_ADDR_MASK) - kernel_load_offset + KERNEL_VMA);
+}
 
 static unsigned index_of(uint64_t va, unsigned shift) { return (unsigned)((va >> shift) & (ENTRIES - 1)); }
 
@@ -182,11 +185,11 @@ static void map_kernel_image(void)
 	uint64_t text = (uint64_t)__text_start, rodata = (uint64_t)__rodata_start,
 		 data = (uint64_t)__data_start;
 	/* The boot sections (linked at their physical address) keep an alias up here. */
-	map_range(KERNEL_VMA + phys_start, phys_start, text - KERNEL_VMA - phys_start,
+	map_range(KERNEL_VMA + phys_start, kernel_phys_start(), text - KERNEL_VMA - phys_start,
 		  PTE_WRITE | PTE_GLOBAL | nx);
-	map_range(text, text - KERNEL_VMA, (uint64_t)__text_end - text, PTE_GLOBAL);
-	map_range(rodata, rodata - KERNEL_VMA, (uint64_t)__rodata_end - rodata, PTE_GLOBAL | nx);
-	map_range(data, data - KERNEL_VMA, (uint64_t)__data_end - data, PTE_WRITE | PTE_GLOBAL | nx);
+	map_range(text, virt_to_phys((void *)text), (uint64_t)__text_end - text, PTE_GLOBAL);
+	map_range(rodata, virt_to_phys((void *)rodata), (uint64_t)__rodata_end - rodata, PTE_GLOBAL | nx);
+	map_range(data, virt_to_phys((void *)data), (uint64_t)__data_end - data, PTE_WRITE | PTE_GLOBAL | nx);
 	struct slot guard = find_slot((uint64_t)kernel_stack_guard, SIZE_4K);
 	*guard.entry = 0;
 }

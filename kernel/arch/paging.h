@@ -12,7 +12,9 @@
  *                        stack above an unmapped guard (arch/stacks.h); the
  *                        direct map never reaches this last GiB below the image
  *   KERNEL_VMA + p       the kernel image (text RX, rodata R, data/bss RW+NX),
- *                        except the guard page below the boot CPU's stack
+ *                        except the guard page below the boot CPU's stack;
+ *                        p is the linked physical address, the frames are
+ *                        at p + kernel_load_offset (arch/image.h)
  *
  * The direct map uses 1 GiB pages where CPUID 80000001h:EDX[26] allows, and
  * 1 GiB or 2 MiB pages only where all of the page is one RAM run and one
@@ -34,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/image.h"
 #include "mm/memmap.h"
 
 #define PAGE_SIZE 4096ull
@@ -52,7 +55,7 @@ static inline uint64_t virt_to_phys(const void *virt)
 {
 	uint64_t v = (uint64_t)virt;
 	if (v >= KERNEL_VMA)
-		return v - KERNEL_VMA;
+		return v - KERNEL_VMA + kernel_load_offset;
 	if (v >= DIRECT_MAP_BASE)
 		return v - DIRECT_MAP_BASE;
 	return v;

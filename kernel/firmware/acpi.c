@@ -29,6 +29,7 @@ static const char *const acpi_error_names[ACPI_ERR_COUNT] = {
 	[ACPI_ERR_NO_BSP] = "MADT lists no enabled CPU with the BSP's APIC id",
 	[ACPI_ERR_ADDRESS_SPACE] = "register is in an unsupported address space",
 	[ACPI_ERR_RSDP_TRUNCATED] = "RSDP revision 2+ given as a 20-byte copy: XSDT address unknown",
+	[ACPI_ERR_UNSUPPORTED] = "device kind or register layout not supported",
 };
 
 const char *acpi_strerror(enum acpi_error err)

@@ -101,6 +101,7 @@ enum acpi_error {
 	ACPI_ERR_NO_BSP,           /* the MADT has no enabled entry with the BSP's APIC id */
 	ACPI_ERR_ADDRESS_SPACE,    /* a register in an address space we cannot use */
 	ACPI_ERR_RSDP_TRUNCATED,   /* revision >= 2 but only its first 20 bytes were copied */
+	ACPI_ERR_UNSUPPORTED,      /* a device kind or register layout we do not drive (SPCR) */
 	ACPI_ERR_COUNT
 };
 

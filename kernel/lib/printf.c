@@ -288,3 +288,8 @@ void console_replay(void (*put)(char c))
 		put(history[i % CONSOLE_HISTORY]);
 	spin_unlock_irqrestore(&console_lock, irq);
 }
+
+uint64_t console_lost_bytes(void)
+{
+	return history_len > CONSOLE_HISTORY ? history_len - CONSOLE_HISTORY : 0;
+}

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define KPRINTF_FORMAT(f, a) __attribute__((format(printf, f, a)))
 
@@ -32,7 +33,9 @@ void console_panic_mode(void);
  * that starts late (the framebuffer) gets them through `put`, under the
  * console lock, so nothing printed in between is lost or doubled.
  */
-#define CONSOLE_HISTORY 16384
+#define CONSOLE_HISTORY 65536
 void console_replay(void (*put)(char c));
+/* Bytes printed so far that the history no longer holds. */
+uint64_t console_lost_bytes(void);
 
 #endif

@@ -38,7 +38,6 @@ KOPT_SIZE(opt_size, "pmem_size", "0",
 	  "declare RAM persistent when there is no NFIT: size of the range (with pmem_at)");
 KOPT_SIZE(opt_at, "pmem_at", "0", "physical start of the pmem_size range (4 KiB aligned)");
 
-extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static struct pmem_info info;
 static llfree_t llfree;
@@ -71,7 +70,7 @@ static bool whole_pages(uint64_t base, uint64_t size)
 /* Above the first MiB and clear of the kernel image. */
 static bool clear_of_kernel(uint64_t base, uint64_t end)
 {
-	uint64_t image0 = (uint64_t)__kernel_phys_start, image1 = (uint64_t)__kernel_phys_end;
+	uint64_t image0 = kernel_phys_start(), image1 = kernel_phys_end();
 	return base >= MEMMAP_LOW_END && !(base < image1 && image0 < end);
 }
 
@@ -151,7 +150,7 @@ static bool in_memory_map(const struct memmap *map, uint64_t base, uint64_t end)
 static bool range_ok(const struct memmap *map)
 {
 	uint64_t end = info.base + info.size;
-	uint64_t image0 = (uint64_t)__kernel_phys_start, image1 = (uint64_t)__kernel_phys_end;
+	uint64_t image0 = kernel_phys_start(), image1 = kernel_phys_end();
 	if (!whole_pages(info.base, info.size)) {
 		kprintf("ERROR msg=\"pmem: range 0x%llx+0x%llx is not whole 4 KiB pages\"\n",
 			(unsigned long long)info.base, (unsigned long long)info.size);

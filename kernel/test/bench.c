@@ -22,6 +22,7 @@
 #include "llfree.h"
 #include "mm/contig.h"
 #include "mm/frames.h"
+#include "summary.h"
 
 /* ---- command line: every benchmark key goes to bench_option() ---- */
 
@@ -44,10 +45,15 @@ static bool forward(const char *value, void *dest, char *err, size_t err_size)
 {
 	const char *key = dest;
 	const char *msg = bench_option(options(), key, value);
+	bool percent = strcmp(key, "mem_percent") == 0 || strcmp(key, "mem") == 0;
 	if (msg) {
-		ksnprintf(err, err_size, "%s", msg);
+		/* A RAM size here means the guest's: say where that goes. */
+		ksnprintf(err, err_size, "%s%s", msg, percent ? "; the machine's RAM is run-qemu.sh --mem SIZE" : "");
 		return false;
 	}
+	if (strcmp(key, "mem") == 0)
+		kprintf("WARN msg=\"mem= is the old name of mem_percent= (a percentage, not a size): "
+			"read as mem_percent=%s\"\n", value);
 	options_given = true;
 	if (strcmp(key, "bench") == 0)
 		bench_requested = true;
@@ -66,7 +72,8 @@ BENCH_KEY(orders, "N,N", "benchmark orders of bulk, repeat, rand (frag: 0); with
 BENCH_KEY(cores, "N,N", "benchmark core counts; without it powers of two below all CPUs, then all");
 BENCH_KEY(iterations, "N", "benchmark runs of each, allocator reset before each; without it 3");
 BENCH_KEY(rounds, "N", "frag rounds; without it 100");
-BENCH_KEY(mem, "PERCENT", "share of the benchmarks' free memory the allocators manage; without it 100");
+BENCH_KEY(mem_percent, "PERCENT", "percent of the benchmarks' free memory the allocators manage; without it 100");
+BENCH_KEY(mem, "PERCENT", "old name of mem_percent (a WARN says so)");
 BENCH_KEY(memory, "SIZE", "memory the benchmark allocators manage (at most their free memory)");
 
 /* ---- environment ---- */
@@ -97,7 +104,7 @@ static void print_line(const char *line)
 
 static void count_result(const struct bench_result *r, void *ctx)
 {
-	(void)r;
+	summary_result(r);
 	(*(uint64_t *)ctx)++;
 }
 

@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "lib/barrier.h"
 #include "lib/printf.h"
+#include "summary.h"
 #include "lib/run_cores.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -591,13 +592,16 @@ static void report(bool ok, uint64_t us)
 	static char allocs[4096], frees[4096];
 	print_per_core(allocs, sizeof(allocs), "core_allocs", offsetof(struct counts, allocs));
 	print_per_core(frees, sizeof(frees), "core_frees", offsetof(struct counts, frees));
-	kprintf("TEST name=stress cores=%u result=%s rounds=%llu allocs=%llu frees=%llu handoffs=%llu "
-		"received=%llu oom=%llu exhaust_allocs=%llu exhaust_free_left=%llu orders=%u-%u time_us=%llu%s%s\n",
+	static char line[sizeof(allocs) + sizeof(frees) + 512];
+	ksnprintf(line, sizeof(line), "TEST name=stress cores=%u result=%s rounds=%llu allocs=%llu frees=%llu handoffs=%llu "
+		"received=%llu oom=%llu exhaust_allocs=%llu exhaust_free_left=%llu orders=%u-%u time_us=%llu%s%s",
 		st.cores, ok ? "ok" : "fail", (unsigned long long)t.rounds, (unsigned long long)t.allocs,
 		(unsigned long long)t.frees, (unsigned long long)t.handoffs, (unsigned long long)t.received,
 		(unsigned long long)t.oom, (unsigned long long)t.exhaust_allocs,
 		(unsigned long long)st.exhaust_left, opt_orders.min, opt_orders.max, (unsigned long long)us,
 		allocs, frees);
+	kprintf("%s\n", line);
+	summary_line(SUMMARY_STRESS, line); /* the page and the QR codes keep its first pairs */
 }
 
 static bool setup(unsigned cores, struct region *owned, struct region *states, struct region *held)

@@ -89,6 +89,11 @@ Test(options, every_option_sets_its_field)
 	cr_assert_eq(o.mem_percent, 100);
 	cr_assert_null(bench_option(&o, "mem", "1"));
 	cr_assert_eq(o.mem_percent, 1);
+	cr_assert_null(bench_option(&o, "mem_percent", "30"), "the new name of mem");
+	cr_assert_eq(o.mem_percent, 30);
+	const char *err = bench_option(&o, "mem_percent", "2G");
+	cr_assert(err && strstr(err, "memory=SIZE"), "a size points to memory=: %s", err ? err : "(accepted)");
+	cr_assert_eq(o.mem_percent, 30);
 }
 
 Test(options, memory_sizes)
@@ -162,9 +167,9 @@ Test(options, list_longer_than_the_limit_is_refused)
 
 Test(options, known_keys)
 {
-	const char *keys[] = { "bench", "alloc", "orders", "cores",
-			       "iterations", "rounds", "mem", "memory" };
-	for (unsigned i = 0; i < 8; i++)
+	const char *keys[] = { "bench", "alloc", "orders", "cores", "iterations",
+			       "rounds", "mem_percent", "mem", "memory" };
+	for (unsigned i = 0; i < 9; i++)
 		cr_assert(bench_option_known(keys[i]), "%s", keys[i]);
 	cr_assert_not(bench_option_known("console"));
 	cr_assert_not(bench_option_known("benchx"));

@@ -1,12 +1,13 @@
-# ACPI table parsers (kernel/firmware/{acpi,madt,fadt,hpet,nfit}.c): host unit
+# ACPI table parsers (kernel/firmware/{acpi,madt,fadt,hpet,nfit,spcr}.c): host unit
 # tests on crafted tables and on real QEMU tables, plain and under ASan+UBSan,
 # plus the parsers' kernel objects (kernel/kernel.mk's rule and flags): they
 # must build in both worlds.
 
 ACPI_UNIT_SRCS  := kernel/firmware/acpi.c kernel/firmware/madt.c kernel/firmware/fadt.c \
-                   kernel/firmware/hpet.c kernel/firmware/nfit.c
+                   kernel/firmware/hpet.c kernel/firmware/nfit.c \
+                   kernel/firmware/spcr.c
 ACPI_UNIT_TESTS := tests/kernel/test_acpi.c tests/kernel/test_madt.c tests/kernel/test_nfit.c \
-                   tests/kernel/test_acpi_qemu.c tests/kernel/test_acpi_fuzz.c \
+                   tests/kernel/test_acpi_qemu.c tests/kernel/test_acpi_fuzz.c tests/kernel/test_spcr.c \
                    tests/kernel/acpi_builder.c
 
 # Not named test_*: kernel-unit.mk links $(BUILD)/*/tests/kernel/test_% by pattern.
@@ -33,4 +34,4 @@ test-acpi-unit: $(ACPI_UNIT_BIN) $(ACPI_UNIT_ASAN_BIN) $(ACPI_KERNEL_OBJS)
 TEST_TARGETS += test-acpi-unit
 
 help::
-	@echo "  test-acpi-unit ACPI RSDP/RSDT/XSDT, MADT, FADT, HPET, NFIT parsers on crafted tables (+ASan/UBSan)"
+	@echo "  test-acpi-unit ACPI RSDP/RSDT/XSDT, MADT, FADT, HPET, NFIT, SPCR parsers on crafted tables (+ASan/UBSan)"

@@ -83,6 +83,8 @@ static void setup(void)
 
 TestSuite(contig, .init = setup);
 
+uint64_t kernel_load_offset; /* arch/image.h: the host has no kernel image */
+
 static uint64_t phys_of(void *p)
 {
 	return virt_to_phys(p);

@@ -28,7 +28,7 @@ results() {
 # Every benchmark, both allocators, both orders, 1 and 2 cores; the stress test runs first.
 check_tiny() {
 	run tiny 0 --smp 2 --mem 256M -- bench=bulk,repeat,rand,frag alloc=llfree,buddy \
-		orders=0,9 cores=1,2 iterations=1 rounds=2 mem=50 || return
+		orders=0,9 cores=1,2 iterations=1 rounds=2 mem_percent=50 || return
 	expect '^TEST name=stress .*result=ok' &&
 		expect '^BENCH frames=[0-9]+ .*mem_percent=50 cpus=2 max_cores=2 iterations=1 rounds=2' &&
 		expect '^TEST name=bench cores=2 result=ok results=36$' &&
@@ -40,7 +40,7 @@ check_tiny() {
 # The strawman list, two iterations, the default core list (1, 2, 3 on 3 CPUs).
 check_list() {
 	run list 0 --smp 3 --mem 128M -- stress=0 bench=bulk,rand alloc=list,llfree orders=0 \
-		iterations=2 mem=20 || return
+		iterations=2 mem_percent=20 || return
 	results --bench=bulk,rand --alloc=list,llfree --orders=0 --cores=1,2,3 --iterations=2 \
 		--rounds=0 && pass
 }

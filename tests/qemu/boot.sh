@@ -21,7 +21,7 @@ expect_usable_mib() {
 	fi
 }
 
-readonly OK_LINES=('^BOOT firmware=[a-z]+ loader="[^"]*" cmdline="[^"]*" version=[^ ]+$'
+readonly OK_LINES=('^BOOT firmware=[a-z]+ loader="[^"]*" cmdline="[^"]*" version=[^ ]+ load_addr=0x[0-9a-f]+$'
 	'^MEM usable_bytes=[0-9]+ ' '^DONE status=ok reason="boot complete"$')
 
 check_bios_smp1() {
