@@ -194,6 +194,7 @@ void lower_split_huge(const llfree_t *self, size_t area)
 			return; /* split by another core */
 		llfree_spin_pause();
 	}
+	LLFREE_HOOK(LLFREE_HOOK_SPLIT_DONE, area);
 	/* A crash from here on leaves a huge entry: recovery zeroes the bitfield again. */
 	bitfield_fill(bf);
 	llfree_persist(self->persistent, bf);

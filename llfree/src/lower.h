@@ -19,6 +19,7 @@
 
 #include "area.h"
 #include "bitfield.h"
+#include "hooks.h"
 #include "inline.h"
 #include "llfree.h"
 #include "persist.h"
@@ -216,6 +217,7 @@ static LLFREE_HOT llfree_result_t lower_put_huge(const llfree_t *self, size_t fi
 		if (!area_update(entry, area_from_huge, 0, &seen))
 			return lower_put_huge_raced(first + i);
 		llfree_persist(self->persistent, entry);
+		LLFREE_HOOK(LLFREE_HOOK_PUT_HUGE_CLAIMED, first + i);
 	}
 	return LLFREE_OK;
 }
@@ -227,8 +229,10 @@ static inline llfree_result_t lower_put(const llfree_t *self, uint64_t frame, un
 	if (order >= LLFREE_HUGE_ORDER)
 		return lower_put_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER));
 	_Atomic uint16_t *entry = lower_entry(self, area);
-	if (area_huge(area_load(entry)))
+	if (area_huge(area_load(entry))) {
+		LLFREE_HOOK(LLFREE_HOOK_SPLIT_SEEN, area);
 		lower_split_huge(self, area);
+	}
 	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
 	llfree_result_t res =
 		bitfield_put(lower_bitfield(self, area), index, order, self->persistent);

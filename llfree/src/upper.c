@@ -6,21 +6,11 @@
  */
 #include "upper.h"
 
+#include "hooks.h"
 #include "inline.h"
 #include "lower.h"
 #include "persist.h"
 
-/*
- * Test builds only (-DLLFREE_TEST_TRANSIT, never the kernel): a hook the
- * stress test defines, called where a count is in neither the tree entry nor
- * a reservation, to stretch that window as a descheduled vCPU does.
- */
-#ifdef LLFREE_TEST_TRANSIT
-void llfree_test_transit(int where);
-#define COUNT_IN_TRANSIT(where) llfree_test_transit(where)
-#else
-#define COUNT_IN_TRANSIT(where) ((void)0)
-#endif
 
 /* Reservation attempts of one get before it falls back to drain and steal. */
 #define RESERVE_TRIES 4
@@ -176,8 +166,8 @@ static void unreserve(const llfree_t *self, reservation_t old)
 {
 	if (!res_present(old))
 		return;
-	COUNT_IN_TRANSIT(1);
 	size_t tree = res_tree(old);
+	LLFREE_HOOK(LLFREE_HOOK_TRANSIT_UNRESERVE, tree);
 	tree_change_t change = tree_frames(self, tree, res_free(old));
 	tree_t seen;
 	bool ok = tree_update(&self->tree_entries[tree], tree_unreserve, &change, &seen);
@@ -244,7 +234,7 @@ static bool reserve_in_pass(const llfree_t *self, struct llfree_reservation *res
 		if (!tree_matches(tree_load(&self->tree_entries[tree]), &change))
 			continue;
 		if (tree_update(&self->tree_entries[tree], tree_reserve, &change, &seen)) {
-			COUNT_IN_TRANSIT(2);
+			LLFREE_HOOK(LLFREE_HOOK_TRANSIT_RESERVE, tree);
 			swap_reservation(self, res, tree, tree_free(seen));
 			return true;
 		}
@@ -278,7 +268,7 @@ static bool sync_reservation(const llfree_t *self, struct llfree_reservation *re
 	tree_t seen;
 	if (!tree_update(&self->tree_entries[tree], tree_take, &none, &seen))
 		return false;
-	COUNT_IN_TRANSIT(3);
+	LLFREE_HOOK(LLFREE_HOOK_TRANSIT_SYNC, tree);
 	res_change_t add = { .frames = tree_free(seen), .tree = tree };
 	reservation_t ignored;
 	if (!res_update(res, res_inc, &add, &ignored))
@@ -444,8 +434,11 @@ get_slow(const llfree_t *self, size_t core, unsigned order, unsigned kind, uint6
 		    steal_from_reservations(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 		/* Counts split between reservations and entries come together by a drain. */
-		for (size_t c = 0; c < self->cores; c++)
-			upper_drain(self, c);
+		for (size_t c = 0; c < self->cores; c++) {
+			unsigned ended = upper_drain(self, c);
+			if (c != core && ended > 0)
+				LLFREE_HOOK(LLFREE_HOOK_DRAIN_OTHER, ended);
+		}
 		if (steal_from_trees(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 	}
@@ -518,11 +511,16 @@ llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, uns
 	return LLFREE_OK;
 }
 
-void upper_drain(const llfree_t *self, size_t core)
+unsigned upper_drain(const llfree_t *self, size_t core)
 {
-	for (unsigned kind = 0; kind < LLFREE_KINDS; kind++)
-		unreserve(self, atomic_exchange_explicit(&upper_reservation(self, core, kind)->word,
-							 0, memory_order_acq_rel));
+	unsigned ended = 0;
+	for (unsigned kind = 0; kind < LLFREE_KINDS; kind++) {
+		reservation_t old = atomic_exchange_explicit(
+			&upper_reservation(self, core, kind)->word, 0, memory_order_acq_rel);
+		ended += res_present(old);
+		unreserve(self, old);
+	}
+	return ended;
 }
 
 uint64_t upper_free_frames(const llfree_t *self)

@@ -85,7 +85,8 @@ llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, uns
 llfree_result_t upper_get_at(const llfree_t *self, size_t core, uint64_t frame, unsigned order);
 llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, unsigned order,
 			  unsigned kind);
-void upper_drain(const llfree_t *self, size_t core);
+/* Give back the core's reservations; returns how many were present. */
+unsigned upper_drain(const llfree_t *self, size_t core);
 uint64_t upper_free_frames(const llfree_t *self);
 llfree_result_t upper_validate(const llfree_t *self);
 void upper_dump(const llfree_t *self);

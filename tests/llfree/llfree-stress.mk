@@ -30,18 +30,34 @@ $(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(L
 		$(LLFREE_HOST_PLATFORM_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 
-# one_tree_frag with the count-in-transit windows of upper.c stretched
-# (-DLLFREE_TEST_TRANSIT makes COUNT_IN_TRANSIT yield; never in the kernel):
-# the spurious out-of-memory that QEMU showed with two vCPUs in one tree
-# only reproduces on the host this way. It failed every run before the
-# lower-level fallback (get_on_debt) and must pass with every window.
-LLSTRESS_TRANSIT := $(BUILD)/stress-transit/stress
-$(BUILD)/stress-transit/%.o: %.c
+# Test-hook builds (-DLLFREE_TEST_HOOKS, llfree/src/hooks.h; never the
+# kernel): the library and the tests that define llfree_test_hook, plain and
+# under ThreadSanitizer.
+#  - build/hooks/stress: one_tree_frag with every count-in-transit window of
+#    upper.c stretched (the hook yields): the spurious out-of-memory that
+#    QEMU showed with two vCPUs in one tree only reproduces on the host this
+#    way. It failed every run before the lower-level fallback (get_on_debt).
+#  - progress (tests/llfree/progress.c): a thread parked inside a free while
+#    the others must finish (lock-freedom), and 8 threads near full memory
+#    counting spurious MEMORY per order (near_full.c).
+LLHOOKS_CFLAGS  := -DLLFREE_TEST_HOOKS -Illfree/src
+LLPROGRESS_SRCS := tests/llfree/progress.c tests/llfree/near_full.c tests/llfree/common_stress.c
+LLHOOKS_LIB_SRCS := $(LLFREE_SRCS) $(LLFREE_HOST_PLATFORM_SRCS)
+LLSTRESS_TRANSIT := $(BUILD)/hooks/stress
+LLPROGRESS_HOST  := $(BUILD)/hooks/progress
+LLPROGRESS_TSAN  := $(BUILD)/tsan-hooks/progress
+$(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_TEST_TRANSIT $(HOST_INCLUDES) -MMD -MP -c $< -o $@
-$(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/stress-transit/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS) \
-		$(LLFREE_HOST_PLATFORM_SRCS))
+	$(HOSTCC) $(HOST_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/tsan-hooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TSAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLSTRESS_SRCS) $(LLHOOKS_LIB_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
+$(LLPROGRESS_HOST): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
+	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
+$(LLPROGRESS_TSAN): $(patsubst %.c,$(BUILD)/tsan-hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
+	$(SAN_CC) -fsanitize=thread $(HOST_LDFLAGS) $^ -o $@
 
 ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)
 
