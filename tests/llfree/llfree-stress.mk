@@ -64,7 +64,8 @@ ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)
 # Sanitizer runs: a fifth of the rounds, shorter time bound per case.
 LLSTRESS_SAN_ENV := LLFREE_STRESS_SCALE=20 LLFREE_STRESS_MS=1500
 
-.PHONY: test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash coverage-llfree
+.PHONY: test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash coverage-llfree \
+	test-llfree-progress
 # First the checker's self-test: an injected double hand-out and an
 # overwritten signature must each fail the run with the right message.
 test-llfree-stress: $(LLSTRESS_HOST) $(LLSTRESS_GEOM7) $(LLSTRESS_TRANSIT)
@@ -104,7 +105,18 @@ test-llfree-crash: $(LLCRASH_HOST)
 		echo "crash self-test: injected $${fault%%:*} caught"; done
 	$(LLCRASH_HOST)
 
-TEST_TARGETS += test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash
+# Progress: parked threads (lock-free split, all-or-nothing huge frees) and
+# spurious MEMORY near full memory, plain and under ThreadSanitizer.
+test-llfree-progress: $(LLPROGRESS_HOST) $(LLPROGRESS_TSAN)
+	LLFREE_PROGRESS_MS=700 $(LLPROGRESS_HOST)
+	@norand=""; if setarch "$$(uname -m)" -R true 2>/dev/null; then \
+		norand="setarch $$(uname -m) -R"; fi; \
+	echo "$$norand $(LLPROGRESS_TSAN)"; \
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 $$TSAN_OPTIONS" LLFREE_PROGRESS_MS=400 \
+		$$norand $(LLPROGRESS_TSAN)
+
+TEST_TARGETS += test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash \
+	test-llfree-progress
 
 # Coverage: the unit tests (tests/llfree/unit_*.c, one Criterion binary;
 # llfree-unit.mk gives their objects -Illfree/src) and these tests, all
@@ -134,4 +146,5 @@ help::
 	@echo "  test-llfree-tsan    the stress cases under ThreadSanitizer"
 	@echo "  test-llfree-asan    the stress cases under Address+UB sanitizers"
 	@echo "  test-llfree-crash   LLFree: SIGKILL mid-run, RECOVER, account every frame"
+	@echo "  test-llfree-progress  LLFree: parked threads must not stop others; spurious MEMORY near full (plain, TSan)"
 	@echo "  coverage-llfree     unit + stress + crash tests with gcov; line coverage of llfree/src"

@@ -22,6 +22,8 @@
  */
 #include "progress.h"
 
+#include "llfree_platform.h"
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -302,7 +304,9 @@ static void case_huge_put_same(uint64_t seed)
 	STRESS_EXPECT_RES(llfree_get(self, 0, BLOCK_ORDER, LLFREE_KIND_HUGE, &block), LLFREE_OK,
 			  "order-11 get");
 	call_t other = {.self = self, .core = 1, .frame = block, .order = BLOCK_ORDER};
+	llfree_host_log_prefix("progress, expected: ");
 	llfree_result_t res = parked_huge_put(self, block, &other);
+	llfree_host_log_prefix(NULL);
 	STRESS_EXPECT_RES(other.res, LLFREE_ERR_DOUBLE_FREE, "the second free of the block");
 	STRESS_EXPECT_RES(res, LLFREE_OK, "the parked free of the block");
 	stress_alloc_check_all_free(&alloc);
