@@ -59,6 +59,7 @@ typedef enum llfree_result {
 	LLFREE_ERR_MAGIC,       /* RECOVER: the persistent meta record has a wrong magic */
 	LLFREE_ERR_SIZE,        /* RECOVER: the meta record's frame count differs */
 	LLFREE_ERR_CORRUPT,     /* validate/recover: counters disagree with the bitfields */
+	LLFREE_ERR_OFFLINE,     /* get_at of a frame in a tree taken offline */
 } llfree_result_t;
 
 /* Anti-fragmentation kinds (design 2): frames of different kinds do not share trees. */
@@ -109,7 +110,7 @@ typedef struct llfree {
 	/* Layout inside the buffers (llfree/src/lower.c, upper.c). */
 	struct llfree_bitfield *bitfields;         /* lower: one per area, padded to whole trees */
 	_Atomic uint16_t *area_entries;            /* lower: per tree, one cache line per group */
-	_Atomic uint32_t *tree_entries;            /* upper: one per tree */
+	_Atomic uint64_t *tree_entries;            /* upper: one per tree */
 	struct llfree_reservation *reservations;   /* upper: cores x LLFREE_KINDS, a line each */
 } llfree_t;
 

@@ -40,6 +40,7 @@ const char *llfree_strerror(llfree_result_t res)
 	case LLFREE_ERR_MAGIC: return "persistent state has a wrong magic";
 	case LLFREE_ERR_SIZE: return "persistent state has a different frame count";
 	case LLFREE_ERR_CORRUPT: return "counters disagree with the bitfields";
+	case LLFREE_ERR_OFFLINE: return "frame in a tree taken offline";
 	}
 	return "unknown error";
 }

@@ -29,7 +29,7 @@ void upper_place(llfree_t *self, void *upper)
 {
 	size_t entries = upper_size(0, self->trees);
 	self->upper = upper;
-	self->tree_entries = (_Atomic uint32_t *)upper;
+	self->tree_entries = (_Atomic uint64_t *)upper;
 	self->reservations = (struct llfree_reservation *)((char *)upper + entries);
 }
 
@@ -51,14 +51,6 @@ typedef struct res_change {
 	uint64_t row;
 } res_change_t;
 typedef bool (*res_update_fn)(reservation_t old, const res_change_t *arg, reservation_t *next);
-
-static inline bool res_dec(reservation_t old, const res_change_t *arg, reservation_t *next)
-{
-	if (!res_present(old) || res_free(old) < arg->frames)
-		return false;
-	*next = res_make(res_free(old) - arg->frames, res_row(old));
-	return true;
-}
 
 /*
  * Where a reservation's next search starts after frames (2^order) were
@@ -94,9 +86,15 @@ static inline bool res_take(reservation_t old, const res_change_t *arg, reservat
 	return true;
 }
 
-static inline bool res_dec_in_tree(reservation_t old, const res_change_t *arg, reservation_t *next)
+/* Take what the reservation has of arg->frames, at least one (of arg->tree, or any if SIZE_MAX). */
+static inline bool res_take_some(reservation_t old, const res_change_t *arg, reservation_t *next)
 {
-	return res_present(old) && res_tree(old) == arg->tree && res_dec(old, arg, next);
+	if (!res_present(old) || res_free(old) == 0 ||
+	    (arg->tree != SIZE_MAX && res_tree(old) != arg->tree))
+		return false;
+	uint32_t take = res_free(old) < arg->frames ? res_free(old) : arg->frames;
+	*next = res_make(res_free(old) - take, res_row(old));
+	return true;
 }
 
 static inline bool res_inc(reservation_t old, const res_change_t *arg, reservation_t *next)
@@ -185,17 +183,37 @@ static void swap_reservation(const llfree_t *self, struct llfree_reservation *re
 }
 
 /*
- * The i-th tree from start (i below 2 * trees), alternating right and left:
- * start, +1, -1, +2, -2, ... Without division (tens of cycles each; every
- * reservation search asks this for each tree it looks at).
+ * A tree taken offline between its reservation and the swap (upper_offline
+ * found no reservation to end yet): end it here, before any get uses it.
  */
+static bool drop_if_offline(const llfree_t *self, struct llfree_reservation *res, size_t tree)
+{
+	if (!tree_offline(tree_load(&self->tree_entries[tree])))
+		return false;
+	res_change_t drop = { .tree = tree };
+	reservation_t old;
+	if (res_update(res, res_drop_tree, &drop, &old))
+		unreserve(self, old);
+	return true;
+}
+
+/*
+ * The i-th of n (trees or cores) from start (i below 2 * n), alternating
+ * right and left: start, +1, -1, +2, -2, ...; i below n visits each once.
+ * Without division (tens of cycles each; every reservation search asks this
+ * for each tree it looks at).
+ */
+static size_t near_index(size_t n, size_t start, size_t i)
+{
+	size_t dist = (i + 1) / 2;
+	llfree_assert(start < n && dist < n);
+	size_t at = (i % 2) ? start + dist : start + n - dist;
+	return at >= n ? at - n : at;
+}
+
 static size_t near_tree(const llfree_t *self, size_t start, size_t i)
 {
-	size_t trees = self->trees;
-	size_t dist = (i + 1) / 2;
-	llfree_assert(start < trees && dist < trees);
-	size_t tree = (i % 2) ? start + dist : start + trees - dist;
-	return tree >= trees ? tree - trees : tree;
+	return near_index(self->trees, start, i);
 }
 
 static size_t core_start_tree(const llfree_t *self, size_t core)
@@ -236,7 +254,7 @@ static bool reserve_in_pass(const llfree_t *self, struct llfree_reservation *res
 		if (tree_update(&self->tree_entries[tree], tree_reserve, &change, &seen)) {
 			LLFREE_HOOK(LLFREE_HOOK_TRANSIT_RESERVE, tree);
 			swap_reservation(self, res, tree, tree_free(seen));
-			return true;
+			return !drop_if_offline(self, res, tree);
 		}
 	}
 	return false;
@@ -332,27 +350,60 @@ static llfree_result_t get_from_reservation(const llfree_t *self, size_t core, u
 }
 
 /*
- * Near out of memory, part 1: take the count from another reservation, which
- * keeps it (design 2). Unlike a drain, this cannot be undone by the other
- * core reserving its tree again at once.
+ * Take frames of a tree's count from a reservation (of tree, or of any tree
+ * for SIZE_MAX) and what it lacks from the tree's entry, without ending the
+ * reservation: a count split between the two comes together without a drain
+ * (which would cost the other core its tree). On failure nothing is taken.
+ * *tree is the tree the count came from.
+ */
+static bool take_count(const llfree_t *self, struct llfree_reservation *res, size_t want,
+		       uint32_t frames, size_t *tree, uint64_t *row)
+{
+	res_change_t take = { .frames = frames, .tree = want };
+	reservation_t seen;
+	if (!res_update(res, res_take_some, &take, &seen))
+		return false;
+	*tree = res_tree(seen);
+	*row = res_row(seen);
+	uint32_t taken = res_free(seen) < frames ? res_free(seen) : frames;
+	if (taken == frames)
+		return true;
+	tree_change_t rest = tree_frames(self, *tree, frames - taken);
+	tree_t tseen;
+	if (tree_update(&self->tree_entries[*tree], tree_dec, &rest, &tseen))
+		return true;
+	tree_give_back(self, *tree, taken);
+	return false;
+}
+
+/*
+ * Near out of memory, part 1: take the count from other reservations, this
+ * core's other kinds first, then the nearest cores' (their trees are the
+ * nearest, core_start_tree), each together with its tree's entry.
  */
 static llfree_result_t steal_from_reservations(const llfree_t *self, size_t core,
 					       unsigned order, uint64_t *frame)
 {
-	res_change_t take = { .frames = 1u << order };
-	size_t reservations = self->cores * LLFREE_KINDS;
-	for (size_t i = 1; i <= reservations; i++) {
+	for (size_t i = 0; i < self->cores * LLFREE_KINDS; i++) {
+		size_t other = near_index(self->cores, core, i / LLFREE_KINDS);
 		struct llfree_reservation *res =
-			&self->reservations[(core * LLFREE_KINDS + i) % reservations];
-		reservation_t seen;
-		if (res_update(res, res_take, &take, &seen) &&
-		    get_in_tree(self, res_tree(seen), res_row(seen), order, frame) == LLFREE_OK)
+			upper_reservation(self, other, (unsigned)(i % LLFREE_KINDS));
+		size_t tree;
+		uint64_t row;
+		if (!take_count(self, res, SIZE_MAX, 1u << order, &tree, &row))
+			continue;
+		/* A tree taken offline meanwhile hands nothing out; its count goes back. */
+		if (tree_offline(tree_load(&self->tree_entries[tree]))) {
+			tree_give_back(self, tree, 1u << order);
+			continue;
+		}
+		if (get_in_tree(self, tree, row, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 	}
 	return LLFREE_ERR_MEMORY;
 }
 
-/* Near out of memory, part 2 (after a drain): take the count of any tree, reserved or not. */
+/* Near out of memory, part 2: take the count of any tree's entry, reserved or not, nearest first. */
 static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsigned order,
 					uint64_t *frame)
 {
@@ -389,26 +440,26 @@ static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsig
  * there; the entry then owes its count (tree_debit), and whatever adds to
  * the entry pays the debt first: the moved count reaches an entry either
  * directly, or from the reservation it went to, whose surplus ends in a
- * lower get that fails and gives its count back. Bounded: one lower scan
- * per tree, and a full debt field refuses.
+ * lower get that fails and gives its count back. The debt field holds a
+ * whole tree (tree.h), so this works for every order. Bounded: one lower
+ * scan per tree. An offline tree is skipped (and tree_debit refuses one that
+ * went offline during the scan: the frame goes back).
  */
 static llfree_result_t get_on_debt(const llfree_t *self, size_t core, unsigned order,
 				   uint64_t *frame)
 {
 	uint32_t frames = 1u << order;
-	if (frames > TREE_DEBT_MAX)
-		return LLFREE_ERR_MEMORY;
 	size_t start = core_start_tree(self, core);
 	for (size_t i = 0; i < self->trees; i++) {
 		size_t tree = near_tree(self, start, i);
 		tree_change_t change = tree_frames(self, tree, frames);
-		tree_t seen;
-		if (tree_debt(tree_load(&self->tree_entries[tree])) + frames > TREE_DEBT_MAX ||
+		tree_t seen, entry = tree_load(&self->tree_entries[tree]);
+		if (tree_offline(entry) || tree_debt(entry) + frames > TREE_DEBT_MAX ||
 		    lower_get(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) != LLFREE_OK)
 			continue;
 		if (tree_update(&self->tree_entries[tree], tree_debit, &change, &seen))
 			return LLFREE_OK;
-		/* The debt filled up meanwhile: the frame goes back, its count was never taken. */
+		/* Offline meanwhile: the frame goes back, its count was never taken. */
 		llfree_result_t undone = lower_put(self, *frame, order);
 		llfree_assert(undone == LLFREE_OK);
 		(void)undone;
@@ -417,8 +468,9 @@ static llfree_result_t get_on_debt(const llfree_t *self, size_t core, unsigned o
 }
 
 /*
- * Everything after a first try that failed (got, seen): other trees, other
- * reservations, drain and steal, then the lower level on debt. Bounded: a
+ * Everything after a first try that failed (got, seen): other trees, then
+ * the counts of other reservations and entries (no reservation is ended:
+ * other cores keep their trees), then the lower level on debt. Bounded: a
  * true out-of-memory returns after GET_ROUNDS scans and one lower scan
  * (mistake 12). Not inlined, so that upper_get stays small.
  */
@@ -431,15 +483,8 @@ get_slow(const llfree_t *self, size_t core, unsigned order, unsigned kind, uint6
 		if (round > 0)
 			got = get_once(self, res, order, frame, &seen);
 		if (get_from_reservation(self, core, order, kind, frame, got, seen) == LLFREE_OK ||
-		    steal_from_reservations(self, core, order, frame) == LLFREE_OK)
-			return LLFREE_OK;
-		/* Counts split between reservations and entries come together by a drain. */
-		for (size_t c = 0; c < self->cores; c++) {
-			unsigned ended = upper_drain(self, c);
-			if (c != core && ended > 0)
-				LLFREE_HOOK(LLFREE_HOOK_DRAIN_OTHER, ended);
-		}
-		if (steal_from_trees(self, core, order, frame) == LLFREE_OK)
+		    steal_from_reservations(self, core, order, frame) == LLFREE_OK ||
+		    steal_from_trees(self, core, order, frame) == LLFREE_OK)
 			return LLFREE_OK;
 	}
 	return get_on_debt(self, core, order, frame);
@@ -456,40 +501,42 @@ llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, uns
 	return get_slow(self, core, order, kind, frame, got, seen);
 }
 
-/* Take frames of tree's count for get_at: the global entry, or any reservation holding it. */
+/*
+ * Account frames of tree that get_at took from the lower level: from the
+ * entry, else from a reservation holding the tree (with the entry), else as
+ * a debt (the count is in transit). False only for an offline tree.
+ */
 static bool take_tree_count(const llfree_t *self, size_t core, size_t tree, uint32_t frames)
 {
 	tree_change_t change = tree_frames(self, tree, frames);
-	res_change_t take = { .frames = frames, .tree = tree };
 	size_t reservations = self->cores * LLFREE_KINDS;
-	size_t first = core * LLFREE_KINDS;
 	tree_t tseen;
-	reservation_t rseen;
 	if (tree_update(&self->tree_entries[tree], tree_dec, &change, &tseen))
 		return true;
-	for (size_t i = 0; i < reservations; i++)
-		if (res_update(&self->reservations[(first + i) % reservations], res_dec_in_tree,
-			       &take, &rseen))
+	for (size_t i = 0; i < reservations && !tree_offline(tseen); i++) {
+		size_t from;
+		uint64_t row;
+		if (take_count(self, &self->reservations[(core * LLFREE_KINDS + i) % reservations],
+			       tree, frames, &from, &row))
 			return true;
-	/* The count is split between the entry and a reservation: end that reservation. */
-	for (size_t i = 0; i < reservations; i++)
-		if (res_update(&self->reservations[i], res_drop_tree, &take, &rseen))
-			unreserve(self, rseen);
-	return tree_update(&self->tree_entries[tree], tree_dec, &change, &tseen);
+	}
+	return tree_update(&self->tree_entries[tree], tree_debit, &change, &tseen);
 }
 
+/* Frames of an offline tree are never handed out, not even by get_at. */
 llfree_result_t upper_get_at(const llfree_t *self, size_t core, uint64_t frame, unsigned order)
 {
-	if (!lower_is_free(self, frame, order))
-		return LLFREE_ERR_IN_USE;
 	size_t tree = (size_t)(frame / LLFREE_TREE_FRAMES);
-	if (!take_tree_count(self, core, tree, 1u << order))
-		return LLFREE_ERR_IN_USE;
-	if (lower_get_at(self, frame, order) != LLFREE_OK) {
-		tree_give_back(self, tree, 1u << order);
-		return LLFREE_ERR_IN_USE;
-	}
-	return LLFREE_OK;
+	if (tree_offline(tree_load(&self->tree_entries[tree])))
+		return LLFREE_ERR_OFFLINE;
+	llfree_result_t res = lower_get_at(self, frame, order);
+	if (res != LLFREE_OK)
+		return res;
+	if (take_tree_count(self, core, tree, 1u << order))
+		return LLFREE_OK;
+	res = lower_put(self, frame, order); /* offline meanwhile */
+	llfree_assert(res == LLFREE_OK);
+	return LLFREE_ERR_OFFLINE;
 }
 
 llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, unsigned order,

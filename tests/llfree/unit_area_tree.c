@@ -70,7 +70,7 @@ Test(area, counter_limits_and_huge_flag)
 Test(tree, reserve_and_unreserve)
 {
 	uint32_t cap = LLFREE_TREE_FRAMES;
-	_Atomic uint32_t entry = tree_make(cap, false, LLFREE_KIND_IMMOVABLE);
+	_Atomic uint64_t entry = tree_make(cap, false, LLFREE_KIND_IMMOVABLE);
 	tree_t seen;
 	tree_change_t take = { .frames = 1, .capacity = cap, .kind = LLFREE_KIND_MOVABLE,
 			       .match = TREE_MATCH_PARTIAL };
@@ -165,7 +165,7 @@ Test(tree, reserve_through_the_allocator)
 Test(tree, debt_taken_and_paid)
 {
 	uint32_t cap = LLFREE_TREE_FRAMES;
-	_Atomic uint32_t entry = tree_make(3, true, LLFREE_KIND_MOVABLE);
+	_Atomic uint64_t entry = tree_make(3, true, LLFREE_KIND_MOVABLE);
 	tree_t seen;
 	tree_change_t debit = { .frames = 8, .capacity = cap };
 	/* 3 from free, 5 as debt: the count is free - debt. */
@@ -194,7 +194,7 @@ Test(tree, debt_taken_and_paid)
 	cr_assert_eq(tree_free(now), 7);
 	cr_assert_eq(tree_count(now), 7);
 	/* A debt that would overflow its field is refused and changes nothing. */
-	_Atomic uint32_t full = tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX);
+	_Atomic uint64_t full = tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX);
 	debit.frames = 1;
 	cr_assert(!tree_update(&full, tree_debit, &debit, &seen));
 	cr_assert_eq(tree_load(&full), tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX));
