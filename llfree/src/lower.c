@@ -271,6 +271,24 @@ bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order)
 				order, area_polarity(a));
 }
 
+uint64_t lower_count_free(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
+	if (order >= LLFREE_HUGE_ORDER) {
+		uint64_t free = 0;
+		for (size_t i = 0; i < (size_t)1 << (order - LLFREE_HUGE_ORDER); i++) {
+			area_t a = area_load(lower_entry(self, area + i));
+			free += area_huge(a) ? 0 : area_free(a);
+		}
+		return free;
+	}
+	area_t a = area_load(lower_entry(self, area));
+	if (area_huge(a))
+		return 0;
+	return bitfield_count_free(lower_bitfield(self, area), (unsigned)(frame % LLFREE_AREA_FRAMES),
+				   1u << order, area_polarity(a));
+}
+
 uint32_t lower_tree_free(const llfree_t *self, size_t tree)
 {
 	uint32_t free = 0;

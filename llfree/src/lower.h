@@ -63,6 +63,8 @@ void lower_set_crashed(llfree_t *self, bool crashed);
 
 llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned order);
 bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order);
+/* Free frames in frame .. frame+2^order-1 (area counters for whole areas, else bits). */
+uint64_t lower_count_free(const llfree_t *self, uint64_t frame, unsigned order);
 
 /* Sum of the tree's area counters. */
 uint32_t lower_tree_free(const llfree_t *self, size_t tree);

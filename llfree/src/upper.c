@@ -570,6 +570,85 @@ unsigned upper_drain(const llfree_t *self, size_t core)
 	return ended;
 }
 
+/* End every reservation that holds tree, but those of keep_kind (LLFREE_KINDS: none kept). */
+static void end_reservations_of(const llfree_t *self, size_t tree, unsigned keep_kind)
+{
+	res_change_t drop = { .tree = tree };
+	for (size_t r = 0; r < self->cores * LLFREE_KINDS; r++) {
+		reservation_t old;
+		if (r % LLFREE_KINDS != keep_kind &&
+		    res_update(&self->reservations[r], res_drop_tree, &drop, &old))
+			unreserve(self, old);
+	}
+}
+
+/*
+ * Offline: the flag first, so that no reservation, steal or debt takes the
+ * tree any more, then the reservations that hold it end. A core that
+ * reserved it just before the flag and swaps it in after this scan ends it
+ * itself (drop_if_offline), before any get uses it.
+ */
+void upper_set_offline(const llfree_t *self, size_t tree, bool offline)
+{
+	tree_change_t change = { .flag = offline };
+	tree_t seen;
+	tree_update(&self->tree_entries[tree], tree_set_offline, &change, &seen);
+	if (offline)
+		end_reservations_of(self, tree, LLFREE_KINDS);
+}
+
+void upper_set_kind(const llfree_t *self, size_t tree, unsigned kind, bool fixed)
+{
+	tree_change_t change = { .kind = kind, .flag = fixed };
+	tree_t seen;
+	tree_update(&self->tree_entries[tree], tree_set_kind, &change, &seen);
+	if (fixed)
+		end_reservations_of(self, tree, kind);
+}
+
+/* The tree's count: its entry's and that of the reservation holding it. */
+static int64_t tree_count_all(const llfree_t *self, size_t tree, tree_t entry)
+{
+	int64_t free = tree_count(entry);
+	for (size_t r = 0; tree_reserved(entry) && r < self->cores * LLFREE_KINDS; r++) {
+		reservation_t res =
+			atomic_load_explicit(&self->reservations[r].word, memory_order_acquire);
+		if (res_present(res) && res_tree(res) == tree)
+			free += res_free(res);
+	}
+	return free;
+}
+
+void upper_tree_info(const llfree_t *self, size_t tree, llfree_tree_info_t *info)
+{
+	tree_t entry = tree_load(&self->tree_entries[tree]);
+	int64_t free = tree_count_all(self, tree, entry);
+	*info = (llfree_tree_info_t){ .kind = (llfree_kind_t)tree_kind(entry),
+				      .fixed = tree_fixed(entry),
+				      .offline = tree_offline(entry),
+				      .reserved = tree_reserved(entry),
+				      .free = free > 0 ? (uint64_t)free : 0,
+				      .frames = lower_tree_capacity(self, tree) };
+}
+
+void upper_counts(const llfree_t *self, llfree_counts_t *counts)
+{
+	int64_t free[LLFREE_KINDS + 1] = { 0 }; /* the last: offline trees */
+	*counts = (llfree_counts_t){ 0 };
+	for (size_t t = 0; t < self->trees; t++) {
+		tree_t entry = tree_load(&self->tree_entries[t]);
+		unsigned bucket = tree_offline(entry) ? LLFREE_KINDS : tree_kind(entry);
+		free[bucket] += tree_count_all(self, t, entry);
+		if (bucket == LLFREE_KINDS)
+			counts->offline_trees++;
+		else
+			counts->trees[bucket]++;
+	}
+	for (unsigned k = 0; k < LLFREE_KINDS; k++)
+		counts->free[k] = free[k] > 0 ? (uint64_t)free[k] : 0;
+	counts->offline_free = free[LLFREE_KINDS] > 0 ? (uint64_t)free[LLFREE_KINDS] : 0;
+}
+
 uint64_t upper_free_frames(const llfree_t *self)
 {
 	int64_t free = 0;

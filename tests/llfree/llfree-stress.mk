@@ -41,7 +41,8 @@ $(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(L
 #    the others must finish (lock-freedom), and 8 threads near full memory
 #    counting spurious MEMORY per order (near_full.c).
 LLHOOKS_CFLAGS  := -DLLFREE_TEST_HOOKS -Illfree/src
-LLPROGRESS_SRCS := tests/llfree/progress.c tests/llfree/near_full.c tests/llfree/common_stress.c
+LLPROGRESS_SRCS := tests/llfree/progress.c tests/llfree/near_full.c tests/llfree/offline_race.c \
+	tests/llfree/common_stress.c
 LLHOOKS_LIB_SRCS := $(LLFREE_SRCS) $(LLFREE_HOST_PLATFORM_SRCS)
 LLSTRESS_TRANSIT := $(BUILD)/hooks/stress
 LLPROGRESS_HOST  := $(BUILD)/hooks/progress

@@ -17,6 +17,7 @@
  *   huge_put_same     the same block freed twice at once: the second is
  *                     refused at once, the first completes
  *   near_full         8 threads near full memory (near_full.c)
+ *   offline_race      trees offline and online under gets and puts (offline_race.c)
  *
  *   progress [case...]   LLFREE_STRESS_SEED=..., LLFREE_PROGRESS_MS=... (per phase)
  */
@@ -324,6 +325,7 @@ static const struct progress_case {
 	{"huge_put_overlap", case_huge_put_overlap},
 	{"huge_put_same", case_huge_put_same},
 	{"near_full", case_near_full},
+	{"offline_race", case_offline_race},
 };
 
 int main(int argc, char **argv)

@@ -1,5 +1,5 @@
 /*
- * LLFree progress tests (tests/llfree/progress.c, near_full.c): one program
+ * LLFree progress tests (tests/llfree/progress.c, near_full.c, offline_race.c): one program
  * built against the library with its test hooks (-DLLFREE_TEST_HOOKS,
  * llfree/src/hooks.h), plain and under ThreadSanitizer.
  */
@@ -22,5 +22,7 @@ extern uint64_t progress_ms;
 
 /* 8 threads near full memory: spurious MEMORY per order and locality (near_full.c). */
 void case_near_full(uint64_t seed);
+/* Trees offline and online while threads get and put (offline_race.c). */
+void case_offline_race(uint64_t seed);
 
 #endif

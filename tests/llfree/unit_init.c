@@ -286,8 +286,8 @@ Test(init, bad_arguments_and_buffers)
 	llfree_config_t good = u.cfg;
 	llfree_t other;
 
-	cr_assert_eq(llfree_init(&other, NULL), LLFREE_ERR_INIT);
-	cr_assert_eq(llfree_init(NULL, &good), LLFREE_ERR_INIT);
+	cr_assert_eq(llfree_init(&other, NULL), LLFREE_ERR_ARG);
+	cr_assert_eq(llfree_init(NULL, &good), LLFREE_ERR_ARG);
 	llfree_config_t bad = good;
 	bad.cores = 0;
 	cr_assert_eq(llfree_init(&other, &bad), LLFREE_ERR_INIT);
