@@ -15,7 +15,8 @@
  * hold at most frames - (cores + 1) x tree, so at least cores x tree frames
  * are always free) and "tight" (all but half a tree held). Failures are
  * reported per phase; in the roomy phase none is allowed for orders up to
- * 9 (the target of issue 11), and larger orders are reported. Every window
+ * 9 (the target of issue 11), nor in the shared phase (three trees for
+ * eight threads), and larger orders are reported. Every window
  * in which a count is in neither a tree entry nor a reservation yields (as
  * a vCPU descheduled there), unless LLFREE_PROGRESS_TRANSIT=0.
  */
@@ -257,7 +258,7 @@ static void run_phase(uint64_t seed, const nf_phase_t *phase)
 	for (unsigned o = 0; phase->strict && o <= LLFREE_HUGE_ORDER; o++)
 		STRESS_CHECK(sum.spurious[o] == 0,
 			     "phase %s: %" PRIu64 " gets of order %u said MEMORY while a free "
-			     "aligned block existed (with at least cores x tree frames free)",
+			     "aligned block existed",
 			     phase->name, sum.spurious[o], o);
 	free(nf.since);
 	stress_alloc_free(&nf.alloc);
@@ -271,8 +272,12 @@ void case_near_full(uint64_t seed)
 		{"roomy", TREES, (THREADS + 1) * (uint64_t)LLFREE_TREE_FRAMES, strict},
 		/* All but half a tree held. */
 		{"tight", TREES, LLFREE_TREE_FRAMES / 2, false},
-		/* Three trees for eight cores, half held: counts move between cores all the time. */
-		{"shared", 3, 3 * (uint64_t)LLFREE_TREE_FRAMES / 2, false},
+		/*
+		 * Three trees for eight cores, half held: counts move between cores all the
+		 * time. Orders 8 and 9 failed here with free blocks in every run while the
+		 * debt of get_on_debt held only 255 frames (issue 11).
+		 */
+		{"shared", 3, 3 * (uint64_t)LLFREE_TREE_FRAMES / 2, strict},
 	};
 	/* Every count-in-transit window stretched, as a descheduled vCPU does. */
 	atomic_store(&progress_transit_yield, stress_long_from_env("LLFREE_PROGRESS_TRANSIT", 1) != 0);
