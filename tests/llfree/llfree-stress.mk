@@ -47,18 +47,24 @@ LLHOOKS_LIB_SRCS := $(LLFREE_SRCS) $(LLFREE_HOST_PLATFORM_SRCS)
 LLSTRESS_TRANSIT := $(BUILD)/hooks/stress
 LLPROGRESS_HOST  := $(BUILD)/hooks/progress
 LLPROGRESS_TSAN  := $(BUILD)/tsan-hooks/progress
+LLPROGRESS_ASAN  := $(BUILD)/asan-hooks/progress
 $(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
 $(BUILD)/tsan-hooks/%.o: %.c
 	@mkdir -p $(@D)
 	$(SAN_CC) $(TSAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/asan-hooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAN_CC) $(ASAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
 $(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLSTRESS_SRCS) $(LLHOOKS_LIB_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 $(LLPROGRESS_HOST): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 $(LLPROGRESS_TSAN): $(patsubst %.c,$(BUILD)/tsan-hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
 	$(SAN_CC) -fsanitize=thread $(HOST_LDFLAGS) $^ -o $@
+$(LLPROGRESS_ASAN): $(patsubst %.c,$(BUILD)/asan-hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
+	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -o $@
 
 ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)
 
@@ -106,10 +112,14 @@ test-llfree-crash: $(LLCRASH_HOST)
 		echo "crash self-test: injected $${fault%%:*} caught"; done
 	$(LLCRASH_HOST)
 
-# Progress: parked threads (lock-free split, all-or-nothing huge frees) and
-# spurious MEMORY near full memory, plain and under ThreadSanitizer.
-test-llfree-progress: $(LLPROGRESS_HOST) $(LLPROGRESS_TSAN)
+# Progress: parked threads (lock-free split, all-or-nothing huge frees),
+# spurious MEMORY near full memory and trees offline under load; plain, under
+# ThreadSanitizer and under Address+UB sanitizers.
+test-llfree-progress: $(LLPROGRESS_HOST) $(LLPROGRESS_TSAN) $(LLPROGRESS_ASAN)
 	LLFREE_PROGRESS_MS=700 $(LLPROGRESS_HOST)
+	ASAN_OPTIONS="detect_leaks=1:$$ASAN_OPTIONS" \
+	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:$$UBSAN_OPTIONS" \
+	LLFREE_PROGRESS_MS=300 $(LLPROGRESS_ASAN)
 	@norand=""; if setarch "$$(uname -m)" -R true 2>/dev/null; then \
 		norand="setarch $$(uname -m) -R"; fi; \
 	echo "$$norand $(LLPROGRESS_TSAN)"; \
@@ -147,5 +157,5 @@ help::
 	@echo "  test-llfree-tsan    the stress cases under ThreadSanitizer"
 	@echo "  test-llfree-asan    the stress cases under Address+UB sanitizers"
 	@echo "  test-llfree-crash   LLFree: SIGKILL mid-run, RECOVER, account every frame"
-	@echo "  test-llfree-progress  LLFree: parked threads must not stop others; spurious MEMORY near full (plain, TSan)"
+	@echo "  test-llfree-progress  LLFree: parked threads must not stop others; spurious MEMORY near full; offline under load (plain, TSan, ASan)"
 	@echo "  coverage-llfree     unit + stress + crash tests with gcov; line coverage of llfree/src"
