@@ -114,7 +114,7 @@ typedef struct llfree {
 	_Atomic uint16_t *area_entries;            /* lower: per tree, one cache line per group */
 	_Atomic uint64_t *tree_entries;            /* upper: one per tree */
 	struct llfree_reservation *reservations;   /* upper: cores x LLFREE_KINDS, a line each */
-	_Atomic bool stopped;                      /* llfree_shutdown ran */
+	_Atomic size_t live_cores;                 /* cores; 0 once llfree_shutdown ran */
 } llfree_t;
 
 llfree_meta_size_t llfree_metadata_size(size_t cores, uint64_t frames);

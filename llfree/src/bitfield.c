@@ -123,6 +123,18 @@ llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, 
 	return LLFREE_OK;
 }
 
+llfree_result_t bitfield_get_inverted(bitfield_t *bf, unsigned start_row, unsigned order,
+				      bool persistent, unsigned *index)
+{
+	return bitfield_get(bf, start_row, order, UINT64_MAX, persistent, index);
+}
+
+llfree_result_t bitfield_put_inverted(bitfield_t *bf, unsigned index, unsigned order,
+				      bool persistent)
+{
+	return bitfield_put(bf, index, order, UINT64_MAX, persistent);
+}
+
 static uint64_t row_load(const bitfield_t *bf, unsigned r)
 {
 	return atomic_load_explicit(&bf->rows[r], memory_order_acquire);

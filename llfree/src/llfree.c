@@ -77,7 +77,8 @@ llfree_result_t llfree_init(llfree_t *self, const llfree_config_t *cfg)
 	}
 	llfree_t next = { .cores = cfg->cores,
 			  .frames = cfg->frames,
-			  .persistent = cfg->persistent };
+			  .persistent = cfg->persistent,
+			  .live_cores = cfg->cores };
 	lower_layout_t layout;
 	lower_layout(cfg->frames, &layout);
 	lower_place(&next, cfg->lower, &layout);
@@ -103,7 +104,7 @@ static llfree_result_t check_live(const llfree_t *self)
 {
 	if (!self)
 		return LLFREE_ERR_ARG;
-	if (atomic_load_explicit(&self->stopped, memory_order_relaxed))
+	if (atomic_load_explicit(&self->live_cores, memory_order_relaxed) == 0)
 		return LLFREE_ERR_STOPPED;
 	return LLFREE_OK;
 }
@@ -116,7 +117,7 @@ llfree_result_t llfree_shutdown(llfree_t *self)
 	for (size_t core = 0; core < self->cores; core++)
 		upper_drain(self, core);
 	lower_set_crashed(self, false);
-	atomic_store_explicit(&self->stopped, true, memory_order_relaxed);
+	atomic_store_explicit(&self->live_cores, 0, memory_order_relaxed);
 	return LLFREE_OK;
 }
 
@@ -131,13 +132,13 @@ static llfree_result_t check_frame(const llfree_t *self, uint64_t frame, unsigne
 	return LLFREE_OK;
 }
 
+/* The hot paths' check: live_cores is 0 after shutdown, so one compare refuses both. */
 static llfree_result_t check_core_kind(const llfree_t *self, size_t core, llfree_kind_t kind)
 {
-	llfree_result_t res = check_live(self);
-	if (res != LLFREE_OK)
-		return res;
-	if (core >= self->cores)
-		return LLFREE_ERR_CORE;
+	if (!self)
+		return LLFREE_ERR_ARG;
+	if (core >= atomic_load_explicit(&self->live_cores, memory_order_relaxed))
+		return check_live(self) == LLFREE_OK ? LLFREE_ERR_CORE : LLFREE_ERR_STOPPED;
 	if ((unsigned)kind >= LLFREE_KINDS)
 		return LLFREE_ERR_KIND;
 	return LLFREE_OK;

@@ -136,8 +136,11 @@ static LLFREE_HOT llfree_result_t lower_get_small(const llfree_t *self, size_t a
 		return LLFREE_ERR_MEMORY;
 	llfree_persist(self->persistent, entry);
 	unsigned index;
-	if (bitfield_get(lower_bitfield(self, area), row, order, area_polarity(seen),
-			 self->persistent, &index) == LLFREE_OK) {
+	bitfield_t *bf = lower_bitfield(self, area);
+	llfree_result_t res = __builtin_expect(area_inverted(seen), 0)
+				      ? bitfield_get_inverted(bf, row, order, self->persistent, &index)
+				      : bitfield_get(bf, row, order, 0, self->persistent, &index);
+	if (res == LLFREE_OK) {
 		*frame = (uint64_t)area * LLFREE_AREA_FRAMES + index;
 		return LLFREE_OK;
 	}
@@ -238,8 +241,10 @@ static inline llfree_result_t lower_put(const llfree_t *self, uint64_t frame, un
 			return LLFREE_ERR_DOUBLE_FREE;
 	}
 	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
-	llfree_result_t res = bitfield_put(lower_bitfield(self, area), index, order,
-					   area_polarity(a), self->persistent);
+	bitfield_t *bf = lower_bitfield(self, area);
+	llfree_result_t res = __builtin_expect(area_inverted(a), 0)
+				      ? bitfield_put_inverted(bf, index, order, self->persistent)
+				      : bitfield_put(bf, index, order, 0, self->persistent);
 	if (res != LLFREE_OK)
 		return res;
 	lower_area_give_back(self, entry, 1u << order);
