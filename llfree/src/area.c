@@ -9,12 +9,13 @@
 
 bool area_agrees(size_t area, area_t entry, unsigned counted_free, unsigned valid)
 {
-	if (area_splitting(entry)) {
-		llfree_log("llfree: area %llu: split left unfinished\n", (unsigned long long)area);
+	if (area_freeing(entry)) {
+		llfree_log("llfree: area %llu: free of a huge block left unfinished\n",
+			   (unsigned long long)area);
 		return false;
 	}
 	if (area_huge(entry)) {
-		/* A huge area is one allocation: counter 0, bitfield all zero, a whole area. */
+		/* A huge area is one allocation: counter 0, bitfield all free, a whole area. */
 		if (area_free(entry) == 0 && counted_free == LLFREE_AREA_FRAMES &&
 		    valid == LLFREE_AREA_FRAMES)
 			return true;

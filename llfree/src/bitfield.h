@@ -1,7 +1,11 @@
 /*
  * Bitfield level: one 2 MiB area = 8 rows of 64 bits, one cache line
- * (design 1). Bit i of row r is frame r*64+i of the area; 1 = allocated.
- * Every change is one CAS loop per row with a pure update function.
+ * (design 1). Bit i of row r is frame r*64+i of the area; it is allocated
+ * when it differs from the area's polarity (area.h: 0 usually, all ones
+ * after an odd number of huge splits), so every operation takes the
+ * polarity as a row mask `pol`: row ^ pol has a 1 for each allocated frame.
+ * Getting and freeing both flip bits. Every change is one CAS loop per row
+ * with a pure update function.
  */
 #ifndef LLFREE_BITFIELD_H
 #define LLFREE_BITFIELD_H
@@ -61,36 +65,42 @@ static inline uint64_t bitfield_row_mask(unsigned bit, unsigned order)
  * Pure update functions: compute the new row from the loaded one only, or
  * refuse. Nothing outside *next is written, so a retry starts clean (mistake 3).
  */
-typedef bool (*bitfield_row_update_fn)(uint64_t old, uint64_t arg, uint64_t *next);
+typedef struct row_change {
+	uint64_t arg; /* order (take_run) or mask (set, clear) */
+	uint64_t pol; /* the area's polarity */
+} row_change_t;
+typedef bool (*bitfield_row_update_fn)(uint64_t old, const row_change_t *c, uint64_t *next);
 
-static inline bool bitfield_row_take_run(uint64_t old, uint64_t order, uint64_t *next)
+static inline bool bitfield_row_take_run(uint64_t old, const row_change_t *c, uint64_t *next)
 {
-	int bit = bitfield_row_find(old, (unsigned)order);
+	int bit = bitfield_row_find(old ^ c->pol, (unsigned)c->arg);
 	if (bit < 0)
 		return false;
-	*next = old | bitfield_row_mask((unsigned)bit, (unsigned)order);
+	*next = old ^ bitfield_row_mask((unsigned)bit, (unsigned)c->arg);
 	return true;
 }
 
-static inline bool bitfield_row_set_mask(uint64_t old, uint64_t mask, uint64_t *next)
+/* Allocate exactly the frames of mask. */
+static inline bool bitfield_row_set_mask(uint64_t old, const row_change_t *c, uint64_t *next)
 {
-	if (old & mask)
+	if ((old ^ c->pol) & c->arg)
 		return false;
-	*next = old | mask;
+	*next = old ^ c->arg;
 	return true;
 }
 
-static inline bool bitfield_row_clear_mask(uint64_t old, uint64_t mask, uint64_t *next)
+/* Free exactly the frames of mask. */
+static inline bool bitfield_row_clear_mask(uint64_t old, const row_change_t *c, uint64_t *next)
 {
-	if ((old & mask) != mask)
+	if (((old ^ c->pol) & c->arg) != c->arg)
 		return false;
-	*next = old & ~mask;
+	*next = old ^ c->arg;
 	return true;
 }
 
 /* One CAS loop on one row; *seen is the value the update succeeded or refused on. */
 static inline bool bitfield_row_update(_Atomic uint64_t *row, bitfield_row_update_fn fn,
-				       uint64_t arg, uint64_t *seen, uint64_t *next)
+				       const row_change_t *arg, uint64_t *seen, uint64_t *next)
 {
 	uint64_t old = atomic_load_explicit(row, memory_order_acquire);
 	for (;;) {
@@ -107,24 +117,26 @@ static inline bool bitfield_row_update(_Atomic uint64_t *row, bitfield_row_updat
 }
 
 /* Orders 7 and 8 of bitfield_get and bitfield_put: whole rows (bitfield.c). */
-llfree_result_t bitfield_get_rows(bitfield_t *bf, unsigned start_row, unsigned order,
+llfree_result_t bitfield_get_rows(bitfield_t *bf, unsigned start_row, unsigned order, uint64_t pol,
 				  bool persistent, unsigned *index);
-llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, bool persistent);
+llfree_result_t bitfield_put_rows(bitfield_t *bf, unsigned row, unsigned order, uint64_t pol,
+				  bool persistent);
 /* Why a one-row free was refused, from the row it saw (cold). */
-llfree_result_t bitfield_put_refused(uint64_t seen, uint64_t mask);
+llfree_result_t bitfield_put_refused(uint64_t seen, const row_change_t *c);
 
-/* Set a free aligned run of 2^order frames (order <= 8), rows circularly from start_row. */
+/* Take a free aligned run of 2^order frames (order <= 8), rows circularly from start_row. */
 static LLFREE_HOT llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_row,
-						unsigned order, bool persistent,
+						unsigned order, uint64_t pol, bool persistent,
 						unsigned *index)
 {
 	llfree_assert(order < LLFREE_HUGE_ORDER && start_row < BITFIELD_ROWS);
 	if (order > BITFIELD_ROW_ORDER)
-		return bitfield_get_rows(bf, start_row, order, persistent, index);
+		return bitfield_get_rows(bf, start_row, order, pol, persistent, index);
+	row_change_t take = { .arg = order, .pol = pol };
 	for (unsigned i = 0; i < BITFIELD_ROWS; i++) {
 		unsigned r = (start_row + i) % BITFIELD_ROWS;
 		uint64_t seen, next;
-		if (bitfield_row_update(&bf->rows[r], bitfield_row_take_run, order, &seen, &next)) {
+		if (bitfield_row_update(&bf->rows[r], bitfield_row_take_run, &take, &seen, &next)) {
 			llfree_persist(persistent, bf);
 			*index = r * BITFIELD_ROW_BITS + (unsigned)__builtin_ctzll(seen ^ next);
 			return LLFREE_OK;
@@ -133,37 +145,48 @@ static LLFREE_HOT llfree_result_t bitfield_get(bitfield_t *bf, unsigned start_ro
 	return LLFREE_ERR_MEMORY;
 }
 
-/* Set exactly index .. index+2^order-1; LLFREE_ERR_IN_USE if any is set. */
-llfree_result_t bitfield_get_at(bitfield_t *bf, unsigned index, unsigned order, bool persistent);
+/* Take exactly index .. index+2^order-1; LLFREE_ERR_IN_USE if any is allocated. */
+llfree_result_t bitfield_get_at(bitfield_t *bf, unsigned index, unsigned order, uint64_t pol,
+				bool persistent);
 
-/* Clear index .. index+2^order-1; DOUBLE_FREE if none set, WRONG_ORDER if some. */
+/* Free index .. index+2^order-1; DOUBLE_FREE if none allocated, WRONG_ORDER if some. */
 static inline llfree_result_t bitfield_put(bitfield_t *bf, unsigned index, unsigned order,
-					   bool persistent)
+					   uint64_t pol, bool persistent)
 {
 	llfree_assert(order < LLFREE_HUGE_ORDER && index < LLFREE_AREA_FRAMES);
 	unsigned row = index / BITFIELD_ROW_BITS;
 	if (order > BITFIELD_ROW_ORDER)
-		return bitfield_put_rows(bf, row, order, persistent);
+		return bitfield_put_rows(bf, row, order, pol, persistent);
 	uint64_t seen, next;
-	uint64_t mask = bitfield_row_mask(index % BITFIELD_ROW_BITS, order);
-	if (!bitfield_row_update(&bf->rows[row], bitfield_row_clear_mask, mask, &seen, &next))
-		return bitfield_put_refused(seen, mask);
+	row_change_t clear = { .arg = bitfield_row_mask(index % BITFIELD_ROW_BITS, order),
+			       .pol = pol };
+	if (!bitfield_row_update(&bf->rows[row], bitfield_row_clear_mask, &clear, &seen, &next))
+		return bitfield_put_refused(seen, &clear);
 	llfree_persist(persistent, bf);
 	return LLFREE_OK;
 }
 
-bool bitfield_is_free(const bitfield_t *bf, unsigned index, unsigned order);
+/*
+ * bitfield_get and bitfield_put for an inverted area (polarity all ones),
+ * out of line: the hot paths call the inline ones with polarity 0, which
+ * folds the polarity away (10 of about 180 instructions of a get).
+ */
+llfree_result_t bitfield_get_inverted(bitfield_t *bf, unsigned start_row, unsigned order,
+				      bool persistent, unsigned *index);
+llfree_result_t bitfield_put_inverted(bitfield_t *bf, unsigned index, unsigned order,
+				      bool persistent);
 
-/* Huge split (design 2): set every row; only the core that claimed the split writes. */
-void bitfield_fill(bitfield_t *bf);
-/* Frames set, by recount. */
-unsigned bitfield_allocated(const bitfield_t *bf);
-bool bitfield_is_zero(const bitfield_t *bf);
-/* Init (single-threaded): frames below valid are free, the rest allocated. */
+bool bitfield_is_free(const bitfield_t *bf, unsigned index, unsigned order, uint64_t pol);
+/* Free frames among index .. index+count-1 (a range inside the area), by recount. */
+unsigned bitfield_count_free(const bitfield_t *bf, unsigned index, unsigned count, uint64_t pol);
+
+/* Frames allocated, by recount. */
+unsigned bitfield_allocated(const bitfield_t *bf, uint64_t pol);
+/* Init (single-threaded, polarity 0): frames below valid are free, the rest allocated. */
 void bitfield_init(bitfield_t *bf, unsigned valid, bool allocated);
-/* Recovery: set the bits of frames at and above valid (past the end of memory). */
-void bitfield_mark_tail(bitfield_t *bf, unsigned valid);
-/* Frames at and above valid are all set (they are past the end of memory). */
-bool bitfield_tail_set(const bitfield_t *bf, unsigned valid);
+/* Recovery: allocate the frames at and above valid (past the end of memory). */
+void bitfield_mark_tail(bitfield_t *bf, unsigned valid, uint64_t pol);
+/* Frames at and above valid are all allocated (they are past the end of memory). */
+bool bitfield_tail_set(const bitfield_t *bf, unsigned valid, uint64_t pol);
 
 #endif

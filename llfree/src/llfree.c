@@ -36,10 +36,13 @@ const char *llfree_strerror(llfree_result_t res)
 	case LLFREE_ERR_KIND: return "unknown kind";
 	case LLFREE_ERR_CORE: return "core out of range";
 	case LLFREE_ERR_BUFFER: return "metadata buffer missing, too small or misaligned";
-	case LLFREE_ERR_INIT: return "bad init arguments";
+	case LLFREE_ERR_INIT: return "bad init configuration";
 	case LLFREE_ERR_MAGIC: return "persistent state has a wrong magic";
 	case LLFREE_ERR_SIZE: return "persistent state has a different frame count";
 	case LLFREE_ERR_CORRUPT: return "counters disagree with the bitfields";
+	case LLFREE_ERR_OFFLINE: return "frame in a tree taken offline";
+	case LLFREE_ERR_ARG: return "NULL pointer argument";
+	case LLFREE_ERR_STOPPED: return "allocator shut down";
 	}
 	return "unknown error";
 }
@@ -51,7 +54,7 @@ static bool buffer_ok(const void *buffer, size_t size, size_t needed)
 
 static llfree_result_t check_config(const llfree_config_t *cfg)
 {
-	if (!cfg || cfg->cores == 0 || cfg->cores > LLFREE_MAX_CORES || cfg->frames == 0 ||
+	if (cfg->cores == 0 || cfg->cores > LLFREE_MAX_CORES || cfg->frames == 0 ||
 	    cfg->frames > LLFREE_MAX_FRAMES ||
 	    (cfg->mode != LLFREE_INIT_FREE && cfg->mode != LLFREE_INIT_ALLOC &&
 	     cfg->mode != LLFREE_INIT_RECOVER))
@@ -65,8 +68,8 @@ static llfree_result_t check_config(const llfree_config_t *cfg)
 
 llfree_result_t llfree_init(llfree_t *self, const llfree_config_t *cfg)
 {
-	if (!self)
-		return LLFREE_ERR_INIT;
+	if (!self || !cfg)
+		return LLFREE_ERR_ARG;
 	llfree_result_t res = check_config(cfg);
 	if (res != LLFREE_OK) {
 		llfree_log("llfree: init: %s\n", llfree_strerror(res));
@@ -74,7 +77,8 @@ llfree_result_t llfree_init(llfree_t *self, const llfree_config_t *cfg)
 	}
 	llfree_t next = { .cores = cfg->cores,
 			  .frames = cfg->frames,
-			  .persistent = cfg->persistent };
+			  .persistent = cfg->persistent,
+			  .live_cores = cfg->cores };
 	lower_layout_t layout;
 	lower_layout(cfg->frames, &layout);
 	lower_place(&next, cfg->lower, &layout);
@@ -95,11 +99,25 @@ llfree_result_t llfree_init(llfree_t *self, const llfree_config_t *cfg)
 	return LLFREE_OK;
 }
 
+/* Every call that changes the state: a handle, and not shut down. */
+static llfree_result_t check_live(const llfree_t *self)
+{
+	if (!self)
+		return LLFREE_ERR_ARG;
+	if (atomic_load_explicit(&self->live_cores, memory_order_relaxed) == 0)
+		return LLFREE_ERR_STOPPED;
+	return LLFREE_OK;
+}
+
 llfree_result_t llfree_shutdown(llfree_t *self)
 {
+	llfree_result_t res = check_live(self);
+	if (res != LLFREE_OK)
+		return res;
 	for (size_t core = 0; core < self->cores; core++)
 		upper_drain(self, core);
 	lower_set_crashed(self, false);
+	atomic_store_explicit(&self->live_cores, 0, memory_order_relaxed);
 	return LLFREE_OK;
 }
 
@@ -114,10 +132,13 @@ static llfree_result_t check_frame(const llfree_t *self, uint64_t frame, unsigne
 	return LLFREE_OK;
 }
 
+/* The hot paths' check: live_cores is 0 after shutdown, so one compare refuses both. */
 static llfree_result_t check_core_kind(const llfree_t *self, size_t core, llfree_kind_t kind)
 {
-	if (core >= self->cores)
-		return LLFREE_ERR_CORE;
+	if (!self)
+		return LLFREE_ERR_ARG;
+	if (core >= atomic_load_explicit(&self->live_cores, memory_order_relaxed))
+		return check_live(self) == LLFREE_OK ? LLFREE_ERR_CORE : LLFREE_ERR_STOPPED;
 	if ((unsigned)kind >= LLFREE_KINDS)
 		return LLFREE_ERR_KIND;
 	return LLFREE_OK;
@@ -132,8 +153,22 @@ llfree_result_t llfree_get(llfree_t *self, size_t core, unsigned order, llfree_k
 	if (order > LLFREE_MAX_ORDER)
 		return LLFREE_ERR_ORDER;
 	if (!frame)
-		return LLFREE_ERR_INIT;
+		return LLFREE_ERR_ARG;
 	return upper_get(self, core, order, (unsigned)kind, frame);
+}
+
+llfree_result_t llfree_get_served(llfree_t *self, size_t core, unsigned order, llfree_kind_t kind,
+				  uint64_t *frame, llfree_kind_t *served)
+{
+	if (!served)
+		return LLFREE_ERR_ARG;
+	llfree_result_t res = llfree_get(self, core, order, kind, frame);
+	if (res == LLFREE_OK) {
+		llfree_tree_info_t info;
+		upper_tree_info(self, (size_t)(*frame / LLFREE_TREE_FRAMES), &info);
+		*served = info.kind;
+	}
+	return res;
 }
 
 llfree_result_t llfree_get_at(llfree_t *self, size_t core, uint64_t frame, unsigned order,
@@ -160,9 +195,65 @@ llfree_result_t llfree_put(llfree_t *self, size_t core, uint64_t frame, unsigned
 
 llfree_result_t llfree_drain(llfree_t *self, size_t core)
 {
+	llfree_result_t res = check_live(self);
+	if (res != LLFREE_OK)
+		return res;
 	if (core >= self->cores)
 		return LLFREE_ERR_CORE;
 	upper_drain(self, core);
+	return LLFREE_OK;
+}
+
+llfree_result_t llfree_drain_all(llfree_t *self)
+{
+	llfree_result_t res = check_live(self);
+	if (res != LLFREE_OK)
+		return res;
+	for (size_t core = 0; core < self->cores; core++)
+		upper_drain(self, core);
+	return LLFREE_OK;
+}
+
+static llfree_result_t check_trees(const llfree_t *self, size_t first, size_t count)
+{
+	llfree_result_t res = check_live(self);
+	if (res != LLFREE_OK)
+		return res;
+	if (first > self->trees || count > self->trees - first)
+		return LLFREE_ERR_RANGE;
+	return LLFREE_OK;
+}
+
+static llfree_result_t set_offline(llfree_t *self, size_t first, size_t count, bool offline)
+{
+	llfree_result_t res = check_trees(self, first, count);
+	if (res != LLFREE_OK)
+		return res;
+	for (size_t t = first; t < first + count; t++)
+		upper_set_offline(self, t, offline);
+	return LLFREE_OK;
+}
+
+llfree_result_t llfree_offline(llfree_t *self, size_t first_tree, size_t count)
+{
+	return set_offline(self, first_tree, count, true);
+}
+
+llfree_result_t llfree_online(llfree_t *self, size_t first_tree, size_t count)
+{
+	return set_offline(self, first_tree, count, false);
+}
+
+llfree_result_t llfree_set_kind(llfree_t *self, size_t first_tree, size_t count,
+				llfree_kind_t kind, bool fixed)
+{
+	llfree_result_t res = check_trees(self, first_tree, count);
+	if (res != LLFREE_OK)
+		return res;
+	if ((unsigned)kind >= LLFREE_KINDS)
+		return LLFREE_ERR_KIND;
+	for (size_t t = first_tree; t < first_tree + count; t++)
+		upper_set_kind(self, t, (unsigned)kind, fixed);
 	return LLFREE_OK;
 }
 
@@ -174,6 +265,11 @@ uint64_t llfree_frames(const llfree_t *self)
 size_t llfree_cores(const llfree_t *self)
 {
 	return self->cores;
+}
+
+size_t llfree_trees(const llfree_t *self)
+{
+	return self->trees;
 }
 
 uint64_t llfree_free_frames(const llfree_t *self)
@@ -196,8 +292,39 @@ bool llfree_recovered_crashed(const llfree_t *self)
 	return self->recovered_crashed;
 }
 
+llfree_result_t llfree_free_in_range(const llfree_t *self, uint64_t frame, unsigned order,
+				     uint64_t *free)
+{
+	if (!self || !free)
+		return LLFREE_ERR_ARG;
+	llfree_result_t res = check_frame(self, frame, order);
+	if (res == LLFREE_OK)
+		*free = lower_count_free(self, frame, order);
+	return res;
+}
+
+llfree_result_t llfree_counts(const llfree_t *self, llfree_counts_t *counts)
+{
+	if (!self || !counts)
+		return LLFREE_ERR_ARG;
+	upper_counts(self, counts);
+	return LLFREE_OK;
+}
+
+llfree_result_t llfree_tree_info(const llfree_t *self, size_t tree, llfree_tree_info_t *info)
+{
+	if (!self || !info)
+		return LLFREE_ERR_ARG;
+	if (tree >= self->trees)
+		return LLFREE_ERR_RANGE;
+	upper_tree_info(self, tree, info);
+	return LLFREE_OK;
+}
+
 llfree_result_t llfree_validate(const llfree_t *self)
 {
+	if (!self)
+		return LLFREE_ERR_ARG;
 	llfree_result_t res = lower_validate(self);
 	if (res == LLFREE_OK)
 		res = upper_validate(self);

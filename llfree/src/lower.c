@@ -9,6 +9,7 @@
  */
 #include "lower.h"
 
+#include "hooks.h"
 #include "persist.h"
 
 #define AREA_ROWS BITFIELD_ROWS
@@ -118,20 +119,26 @@ bool lower_recover(llfree_t *self)
 	if (!crashed)
 		return false;
 	/*
-	 * Deep recovery: the bitfields are the truth, except that a huge entry
-	 * owns its area. Frames past the end stay allocated whatever was found.
+	 * Deep recovery: the bitfields are the truth, read in each area's
+	 * polarity, except that a huge entry owns its area (its bitfield is
+	 * reset, polarity 0; a claim of an unfinished free of several areas is
+	 * dropped: the block stays allocated). Frames past the end stay
+	 * allocated whatever was found.
 	 */
 	for (size_t a = 0; a < padded_areas(self); a++) {
 		bitfield_t *bf = lower_bitfield(self, a);
 		_Atomic uint16_t *entry = lower_entry(self, a);
+		area_t old = area_load(entry);
 		unsigned valid = area_valid(self, a);
-		if (area_huge(area_load(entry)) && valid == LLFREE_AREA_FRAMES) {
+		if (area_huge(old) && valid == LLFREE_AREA_FRAMES) {
 			bitfield_init(bf, LLFREE_AREA_FRAMES, false);
 			atomic_store_explicit(entry, area_make(0, true), memory_order_relaxed);
 		} else {
-			bitfield_mark_tail(bf, valid);
-			unsigned free = LLFREE_AREA_FRAMES - bitfield_allocated(bf);
-			atomic_store_explicit(entry, area_make(free, false), memory_order_relaxed);
+			uint64_t pol = area_polarity(old);
+			bitfield_mark_tail(bf, valid, pol);
+			unsigned free = LLFREE_AREA_FRAMES - bitfield_allocated(bf, pol);
+			atomic_store_explicit(entry, area_make_polarity(free, false, area_inverted(old)),
+					      memory_order_relaxed);
 		}
 	}
 	persist_all(self);
@@ -162,8 +169,8 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
 		return LLFREE_ERR_IN_USE;
 	llfree_persist(self->persistent, entry);
 	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
-	if (bitfield_get_at(lower_bitfield(self, area), index, order, self->persistent) !=
-	    LLFREE_OK) {
+	if (bitfield_get_at(lower_bitfield(self, area), index, order, area_polarity(seen),
+			    self->persistent) != LLFREE_OK) {
 		lower_area_give_back(self, entry, 1u << order);
 		return LLFREE_ERR_IN_USE;
 	}
@@ -171,42 +178,80 @@ llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned orde
 }
 
 /*
- * Split a huge area so that its frames can be freed one by one (design 2):
- * fill every row, then clear the huge flag. One core claims the split in
- * the entry and fills the rows; cores freeing other pieces of the same area
- * meanwhile wait for it, since nobody may clear a bit before every row is
- * filled. The wait is bounded by the claimer's own work (8 stores, one CAS,
- * no waiting of its own), so it ends unless that core is preempted.
- *
- * Why not let every splitter fill rows (CAS 0 -> all ones)? A splitter
- * delayed between its check of the flag and its CAS can fill a row that,
- * after the split, was emptied by frees (one order-6 free empties a row):
- * those frames would be marked allocated for good. Rows have no spare bit
- * to tell "not filled yet" from "emptied after the split".
+ * Split a huge area (design 2, docs/llfree.md "the huge split"): one CAS
+ * clears the huge flag and flips the polarity, so that the untouched
+ * bitfield reads "all allocated" (area.h). Nothing is filled, so there is
+ * nothing to wait for: every core that frees a piece of the area either
+ * makes this CAS or finds it made, and goes on to clear its own bits. (The
+ * former split filled the rows first, and other freers of the area waited
+ * for the core that claimed it.) A crash after the CAS leaves a consistent
+ * area: the bitfield, read in the new polarity, is the truth.
  */
-void lower_split_huge(const llfree_t *self, size_t area)
+area_t lower_split_huge(const llfree_t *self, size_t area)
 {
 	_Atomic uint16_t *entry = lower_entry(self, area);
-	bitfield_t *bf = lower_bitfield(self, area);
+	LLFREE_HOOK(LLFREE_HOOK_SPLIT_SEEN, area);
 	area_t seen;
-	while (!area_update(entry, area_claim_split, 0, &seen)) {
-		if (!area_huge(seen))
-			return; /* split by another core */
-		llfree_spin_pause();
-	}
-	/* A crash from here on leaves a huge entry: recovery zeroes the bitfield again. */
-	bitfield_fill(bf);
-	llfree_persist(self->persistent, bf);
-	bool ok = area_update(entry, area_split, 0, &seen);
-	llfree_assert(ok);
-	(void)ok;
+	if (!area_update(entry, area_split, 0, &seen))
+		return seen; /* split by another core, or claimed by a free of the whole block */
 	llfree_persist(self->persistent, entry);
+	LLFREE_HOOK(LLFREE_HOOK_SPLIT_DONE, area);
+	return area_make_polarity(0, false, !area_inverted(seen));
 }
 
-llfree_result_t lower_put_huge_raced(size_t area)
+llfree_result_t lower_put_huge_refused(const llfree_t *self, size_t first, size_t count,
+				       area_t seen)
 {
-	llfree_log("llfree: concurrent double free of area %llu\n", (unsigned long long)area);
+	if (area_huge(seen)) {
+		/* Refused on a huge area only if a free of the same block claimed it. */
+		llfree_log("llfree: concurrent double free of the block at area %llu\n",
+			   (unsigned long long)first);
+		return LLFREE_ERR_DOUBLE_FREE;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (!area_entirely_free(area_load(lower_entry(self, first + i))))
+			return LLFREE_ERR_WRONG_ORDER;
 	return LLFREE_ERR_DOUBLE_FREE;
+}
+
+/* Undo of the claims of areas first+count-1 down to first. */
+static void unclaim_areas(const llfree_t *self, size_t first, size_t count)
+{
+	while (count-- > 0) {
+		area_t seen;
+		bool ok = area_update(lower_entry(self, first + count), area_unclaim, 0, &seen);
+		llfree_assert(ok);
+		(void)ok;
+	}
+}
+
+/*
+ * Several areas (order >= 10), all or nothing: claim every area (huge ->
+ * huge, freeing), then free every area. A free that finds an area it needs
+ * not huge, or claimed by another free, gives its claims back and changes
+ * nothing; two frees of overlapping blocks cannot both get past their
+ * claims, so neither leaves part of a block freed. Claims are not written
+ * back: a crash drops them (lower_recover), leaving the block allocated.
+ */
+llfree_result_t lower_put_areas(const llfree_t *self, size_t first, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		area_t seen;
+		if (!area_update(lower_entry(self, first + i), area_claim, 0, &seen)) {
+			unclaim_areas(self, first, i);
+			return lower_put_huge_refused(self, first, count, seen);
+		}
+		LLFREE_HOOK(LLFREE_HOOK_PUT_HUGE_CLAIMED, first + i);
+	}
+	for (size_t i = 0; i < count; i++) {
+		_Atomic uint16_t *entry = lower_entry(self, first + i);
+		area_t seen;
+		bool ok = area_update(entry, area_from_huge, 1, &seen);
+		llfree_assert(ok);
+		(void)ok;
+		llfree_persist(self->persistent, entry);
+	}
+	return LLFREE_OK;
 }
 
 bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order)
@@ -215,15 +260,33 @@ bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order)
 	if (order >= LLFREE_HUGE_ORDER) {
 		size_t count = (size_t)1 << (order - LLFREE_HUGE_ORDER);
 		for (size_t i = 0; i < count; i++)
-			if (area_load(lower_entry(self, area + i)) !=
-			    area_make(LLFREE_AREA_FRAMES, false))
+			if (!area_entirely_free(area_load(lower_entry(self, area + i))))
 				return false;
 		return true;
 	}
-	if (area_huge(area_load(lower_entry(self, area))))
+	area_t a = area_load(lower_entry(self, area));
+	if (area_huge(a))
 		return false;
-	return bitfield_is_free(lower_bitfield(self, area),
-				(unsigned)(frame % LLFREE_AREA_FRAMES), order);
+	return bitfield_is_free(lower_bitfield(self, area), (unsigned)(frame % LLFREE_AREA_FRAMES),
+				order, area_polarity(a));
+}
+
+uint64_t lower_count_free(const llfree_t *self, uint64_t frame, unsigned order)
+{
+	size_t area = (size_t)(frame / LLFREE_AREA_FRAMES);
+	if (order >= LLFREE_HUGE_ORDER) {
+		uint64_t free = 0;
+		for (size_t i = 0; i < (size_t)1 << (order - LLFREE_HUGE_ORDER); i++) {
+			area_t a = area_load(lower_entry(self, area + i));
+			free += area_huge(a) ? 0 : area_free(a);
+		}
+		return free;
+	}
+	area_t a = area_load(lower_entry(self, area));
+	if (area_huge(a))
+		return 0;
+	return bitfield_count_free(lower_bitfield(self, area), (unsigned)(frame % LLFREE_AREA_FRAMES),
+				   1u << order, area_polarity(a));
 }
 
 uint32_t lower_tree_free(const llfree_t *self, size_t tree)
@@ -238,7 +301,7 @@ uint64_t lower_free_huge(const llfree_t *self)
 {
 	uint64_t huge = 0;
 	for (size_t a = 0; a < self->areas; a++)
-		huge += area_load(lower_entry(self, a)) == area_make(LLFREE_AREA_FRAMES, false);
+		huge += area_entirely_free(area_load(lower_entry(self, a)));
 	return huge;
 }
 
@@ -246,10 +309,12 @@ static llfree_result_t validate_area(const llfree_t *self, size_t a)
 {
 	const bitfield_t *bf = lower_bitfield(self, a);
 	unsigned valid = area_valid(self, a);
-	unsigned counted = LLFREE_AREA_FRAMES - bitfield_allocated(bf);
-	if (!area_agrees(a, area_load(lower_entry(self, a)), counted, valid))
+	area_t entry = area_load(lower_entry(self, a));
+	uint64_t pol = area_polarity(entry);
+	unsigned counted = LLFREE_AREA_FRAMES - bitfield_allocated(bf, pol);
+	if (!area_agrees(a, entry, counted, valid))
 		return LLFREE_ERR_CORRUPT;
-	if (!bitfield_tail_set(bf, valid)) {
+	if (!bitfield_tail_set(bf, valid, pol)) {
 		llfree_log("llfree: area %llu: frames past %u not all allocated\n",
 			   (unsigned long long)a, valid);
 		return LLFREE_ERR_CORRUPT;

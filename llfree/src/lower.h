@@ -63,6 +63,8 @@ void lower_set_crashed(llfree_t *self, bool crashed);
 
 llfree_result_t lower_get_at(const llfree_t *self, uint64_t frame, unsigned order);
 bool lower_is_free(const llfree_t *self, uint64_t frame, unsigned order);
+/* Free frames in frame .. frame+2^order-1 (area counters for whole areas, else bits). */
+uint64_t lower_count_free(const llfree_t *self, uint64_t frame, unsigned order);
 
 /* Sum of the tree's area counters. */
 uint32_t lower_tree_free(const llfree_t *self, size_t tree);
@@ -97,12 +99,20 @@ static inline bitfield_t *lower_bitfield(const llfree_t *self, size_t area)
  * persistence, each CAS is written back before the next step.
  */
 
-/* A huge free that found an area no longer huge after checking it (logs; cold). */
-llfree_result_t lower_put_huge_raced(size_t area);
+/* Why a free of whole areas was refused; seen: the refusing area's entry (cold). */
+llfree_result_t lower_put_huge_refused(const llfree_t *self, size_t first, size_t count,
+				       area_t seen);
+/* Free of several areas (order >= 10): claim each, then free each (lower.c). */
+llfree_result_t lower_put_areas(const llfree_t *self, size_t first, size_t count);
 /* Undo of lower_areas_to_huge: areas first+count-1 down to first back from huge (lower.c). */
 void lower_areas_from_huge(const llfree_t *self, size_t first, size_t count);
-/* Fill a huge area's bitfield and clear its flag, so that its frames can be freed one by one. */
-void lower_split_huge(const llfree_t *self, size_t area);
+/*
+ * Split a huge area so that its frames can be freed one by one: one CAS
+ * (area_split). Returns the entry after the split, or, if the area was no
+ * longer huge or is claimed by a free of several areas, the entry that
+ * refused (cold).
+ */
+area_t lower_split_huge(const llfree_t *self, size_t area);
 
 /* Give back frames taken from an area counter (bits cleared, or never set). */
 static inline void lower_area_give_back(const llfree_t *self, _Atomic uint16_t *entry,
@@ -126,8 +136,11 @@ static LLFREE_HOT llfree_result_t lower_get_small(const llfree_t *self, size_t a
 		return LLFREE_ERR_MEMORY;
 	llfree_persist(self->persistent, entry);
 	unsigned index;
-	if (bitfield_get(lower_bitfield(self, area), row, order, self->persistent, &index) ==
-	    LLFREE_OK) {
+	bitfield_t *bf = lower_bitfield(self, area);
+	llfree_result_t res = __builtin_expect(area_inverted(seen), 0)
+				      ? bitfield_get_inverted(bf, row, order, self->persistent, &index)
+				      : bitfield_get(bf, row, order, 0, self->persistent, &index);
+	if (res == LLFREE_OK) {
 		*frame = (uint64_t)area * LLFREE_AREA_FRAMES + index;
 		return LLFREE_OK;
 	}
@@ -197,26 +210,20 @@ static LLFREE_HOT llfree_result_t lower_get(const llfree_t *self, size_t tree,
 	return LLFREE_ERR_MEMORY;
 }
 
-/* Orders 9 .. LLFREE_MAX_ORDER of lower_put: whole areas back from huge. */
+/*
+ * Orders 9 .. LLFREE_MAX_ORDER of lower_put: whole areas back from huge, all
+ * or nothing. One area is one CAS; several are claimed first (lower.c).
+ */
 static LLFREE_HOT llfree_result_t lower_put_huge(const llfree_t *self, size_t first,
 						 size_t count)
 {
-	/* Check all areas before changing any, so that bad input changes nothing. */
-	size_t huge = 0, free = 0;
-	for (size_t i = 0; i < count; i++) {
-		area_t a = area_load(lower_entry(self, first + i));
-		huge += area_huge(a);
-		free += !area_huge(a) && area_free(a) == LLFREE_AREA_FRAMES;
-	}
-	if (huge != count)
-		return free == count ? LLFREE_ERR_DOUBLE_FREE : LLFREE_ERR_WRONG_ORDER;
-	for (size_t i = 0; i < count; i++) {
-		_Atomic uint16_t *entry = lower_entry(self, first + i);
-		area_t seen;
-		if (!area_update(entry, area_from_huge, 0, &seen))
-			return lower_put_huge_raced(first + i);
-		llfree_persist(self->persistent, entry);
-	}
+	if (count > 1)
+		return lower_put_areas(self, first, count);
+	_Atomic uint16_t *entry = lower_entry(self, first);
+	area_t seen;
+	if (!area_update(entry, area_from_huge, 0, &seen))
+		return lower_put_huge_refused(self, first, 1, seen);
+	llfree_persist(self->persistent, entry);
 	return LLFREE_OK;
 }
 
@@ -227,11 +234,17 @@ static inline llfree_result_t lower_put(const llfree_t *self, uint64_t frame, un
 	if (order >= LLFREE_HUGE_ORDER)
 		return lower_put_huge(self, area, (size_t)1 << (order - LLFREE_HUGE_ORDER));
 	_Atomic uint16_t *entry = lower_entry(self, area);
-	if (area_huge(area_load(entry)))
-		lower_split_huge(self, area);
+	area_t a = area_load(entry);
+	if (area_huge(a)) {
+		a = lower_split_huge(self, area);
+		if (area_huge(a)) /* a free of the whole block claimed it: one of the two is wrong */
+			return LLFREE_ERR_DOUBLE_FREE;
+	}
 	unsigned index = (unsigned)(frame % LLFREE_AREA_FRAMES);
-	llfree_result_t res =
-		bitfield_put(lower_bitfield(self, area), index, order, self->persistent);
+	bitfield_t *bf = lower_bitfield(self, area);
+	llfree_result_t res = __builtin_expect(area_inverted(a), 0)
+				      ? bitfield_put_inverted(bf, index, order, self->persistent)
+				      : bitfield_put(bf, index, order, 0, self->persistent);
 	if (res != LLFREE_OK)
 		return res;
 	lower_area_give_back(self, entry, 1u << order);

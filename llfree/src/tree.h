@@ -1,13 +1,16 @@
 /*
- * Tree entry: one 32-bit word per tree of LLFREE_AREAS_PER_TREE areas
+ * Tree entry: one 64-bit word per tree of LLFREE_AREAS_PER_TREE areas
  * (design 1): the free count (the whole tree inclusive), the reserved flag
  * (a core's reservation holds the tree and most of its count), the kind
- * of its frames (anti-fragmentation, design 2), and a debt: frames a core
- * took from the lower level while the count was in transit (upper.c,
- * get_on_debt). The count is free - debt; a debt is only ever recorded on
- * an entry with free 0 and paid first by everything that adds to the entry,
- * so debt > 0 implies free == 0. Every change is one CAS loop with a pure
- * update function.
+ * of its frames (anti-fragmentation, design 2), two flags the OS sets
+ * (offline: never hand out a frame of this tree; fixed: the kind stays as
+ * set), and a debt: frames a core took from the lower level while the count
+ * was in transit (upper.c, get_on_debt). The count is free - debt; a debt is
+ * only ever recorded on an entry with free 0 and paid first by everything
+ * that adds to the entry, so debt > 0 implies free == 0. The debt field is
+ * as wide as the free count: it holds a whole tree, so that gets of every
+ * order can fall back on it. Every change is one CAS loop with a pure update
+ * function; every update keeps the two flags (tree_remake).
  */
 #ifndef LLFREE_TREE_H
 #define LLFREE_TREE_H
@@ -18,30 +21,35 @@
 
 #include "llfree.h"
 
-typedef uint32_t tree_t;
+typedef uint64_t tree_t;
 
 #define TREE_FREE_BITS 21u
 #define TREE_FREE_MASK ((1u << TREE_FREE_BITS) - 1)
 #define TREE_RESERVED_SHIFT TREE_FREE_BITS
-#define TREE_RESERVED_BIT (1u << TREE_RESERVED_SHIFT)
+#define TREE_RESERVED_BIT (1ull << TREE_RESERVED_SHIFT)
 #define TREE_KIND_SHIFT (TREE_RESERVED_SHIFT + 1)
 #define TREE_KIND_BITS 2u
 #define TREE_KIND_MASK ((1u << TREE_KIND_BITS) - 1)
-#define TREE_DEBT_SHIFT (TREE_KIND_SHIFT + TREE_KIND_BITS)
-#define TREE_DEBT_BITS 8u
+#define TREE_OFFLINE_BIT (1ull << (TREE_KIND_SHIFT + TREE_KIND_BITS))
+#define TREE_FIXED_BIT (1ull << (TREE_KIND_SHIFT + TREE_KIND_BITS + 1))
+#define TREE_FLAGS (TREE_OFFLINE_BIT | TREE_FIXED_BIT)
+#define TREE_DEBT_SHIFT 32u
+#define TREE_DEBT_BITS TREE_FREE_BITS
 #define TREE_DEBT_MAX ((1u << TREE_DEBT_BITS) - 1)
 /* A tree returns to this kind when it becomes entirely free (design 2). */
 #define TREE_DEFAULT_KIND LLFREE_KIND_IMMOVABLE
 
 _Static_assert(LLFREE_TREE_FRAMES <= TREE_FREE_MASK, "free count must hold a whole tree");
+_Static_assert(LLFREE_TREE_FRAMES <= TREE_DEBT_MAX, "debt must hold a whole tree");
 _Static_assert(LLFREE_KINDS <= TREE_KIND_MASK + 1, "kind field too narrow");
-_Static_assert(TREE_DEBT_SHIFT + TREE_DEBT_BITS <= 32, "tree entry is 32 bits");
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
-_Static_assert(sizeof(_Atomic uint32_t) == sizeof(tree_t), "tree entry is one 32-bit word");
+_Static_assert(TREE_KIND_SHIFT + TREE_KIND_BITS + 2 <= TREE_DEBT_SHIFT, "flags below the debt");
+_Static_assert(TREE_DEBT_SHIFT + TREE_DEBT_BITS <= 64, "tree entry is 64 bits");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+_Static_assert(sizeof(_Atomic uint64_t) == sizeof(tree_t), "tree entry is one 64-bit word");
 
 static inline uint32_t tree_free(tree_t t)
 {
-	return t & TREE_FREE_MASK;
+	return (uint32_t)(t & TREE_FREE_MASK);
 }
 
 static inline bool tree_reserved(tree_t t)
@@ -51,24 +59,41 @@ static inline bool tree_reserved(tree_t t)
 
 static inline unsigned tree_kind(tree_t t)
 {
-	return (t >> TREE_KIND_SHIFT) & TREE_KIND_MASK;
+	return (unsigned)(t >> TREE_KIND_SHIFT) & TREE_KIND_MASK;
 }
 
 static inline uint32_t tree_debt(tree_t t)
 {
-	return t >> TREE_DEBT_SHIFT;
+	return (uint32_t)(t >> TREE_DEBT_SHIFT) & TREE_DEBT_MAX;
+}
+
+static inline bool tree_offline(tree_t t)
+{
+	return (t & TREE_OFFLINE_BIT) != 0;
+}
+
+static inline bool tree_fixed(tree_t t)
+{
+	return (t & TREE_FIXED_BIT) != 0;
 }
 
 static inline tree_t tree_make_debt(uint32_t free, bool reserved, unsigned kind, uint32_t debt)
 {
 	return (free & TREE_FREE_MASK) | (reserved ? TREE_RESERVED_BIT : 0) |
-	       ((kind & TREE_KIND_MASK) << TREE_KIND_SHIFT) |
-	       ((debt & TREE_DEBT_MAX) << TREE_DEBT_SHIFT);
+	       ((tree_t)(kind & TREE_KIND_MASK) << TREE_KIND_SHIFT) |
+	       ((tree_t)(debt & TREE_DEBT_MAX) << TREE_DEBT_SHIFT);
 }
 
 static inline tree_t tree_make(uint32_t free, bool reserved, unsigned kind)
 {
 	return tree_make_debt(free, reserved, kind, 0);
+}
+
+/* The fields of an update's new entry, with the flags of the old one. */
+static inline tree_t tree_remake(tree_t old, uint32_t free, bool reserved, unsigned kind,
+				 uint32_t debt)
+{
+	return tree_make_debt(free, reserved, kind, debt) | (old & TREE_FLAGS);
 }
 
 /* The entry's count: free less debt (negative only while a reservation holds the surplus). */
@@ -84,12 +109,16 @@ typedef enum tree_match {
 	TREE_MATCH_ANY,     /* enough frames, any kind */
 } tree_match_t;
 
-/* Argument of every update: frames to move, the tree's capacity, and for reserve kind and match. */
+/*
+ * Argument of every update: frames to move, the tree's capacity, for reserve
+ * kind and match, for tree_set_offline and tree_set_kind the kind and flag.
+ */
 typedef struct tree_change {
 	uint32_t frames;
 	uint32_t capacity;
 	unsigned kind;
 	tree_match_t match;
+	bool flag;
 } tree_change_t;
 
 /*
@@ -98,7 +127,7 @@ typedef struct tree_change {
  */
 typedef bool (*tree_update_fn)(tree_t old, const tree_change_t *arg, tree_t *next);
 
-static inline tree_t tree_load(const _Atomic uint32_t *entry)
+static inline tree_t tree_load(const _Atomic uint64_t *entry)
 {
 	return atomic_load_explicit(entry, memory_order_acquire);
 }
@@ -110,12 +139,19 @@ static inline unsigned tree_kind_after(uint32_t free, bool reserved, unsigned ki
 	return (!reserved && free == capacity) ? TREE_DEFAULT_KIND : kind;
 }
 
-/* Take frames from the entry (reserved or not). */
+/* The kind after an update to (free, reserved): a fixed kind stays (llfree_set_kind). */
+static inline unsigned tree_kind_next(tree_t old, uint32_t free, bool reserved, uint32_t capacity)
+{
+	return tree_fixed(old) ? tree_kind(old)
+			       : tree_kind_after(free, reserved, tree_kind(old), capacity);
+}
+
+/* Take frames from the entry (reserved or not, never offline). */
 static inline bool tree_dec(tree_t old, const tree_change_t *arg, tree_t *next)
 {
-	if (tree_free(old) < arg->frames)
+	if (tree_free(old) < arg->frames || tree_offline(old))
 		return false;
-	*next = tree_make_debt(tree_free(old) - arg->frames, tree_reserved(old), tree_kind(old),
+	*next = tree_remake(old, tree_free(old) - arg->frames, tree_reserved(old), tree_kind(old),
 			       tree_debt(old));
 	return true;
 }
@@ -134,23 +170,24 @@ static inline bool tree_inc(tree_t old, const tree_change_t *arg, tree_t *next)
 	if (free > arg->capacity)
 		return false;
 	bool reserved = tree_reserved(old);
-	unsigned kind = tree_kind_after(free, reserved, tree_kind(old), arg->capacity);
-	*next = tree_make_debt(free, reserved, kind, tree_debt(old) - paid);
+	unsigned kind = tree_kind_next(old, free, reserved, arg->capacity);
+	*next = tree_remake(old, free, reserved, kind, tree_debt(old) - paid);
 	return true;
 }
 
 /*
  * Record that frames were taken from the lower level of this tree without
  * its count (get_on_debt): from free as far as it goes, the rest as debt.
- * Refused if the debt would overflow.
+ * Refused on an offline tree (the frame goes back) and if the debt would
+ * overflow (it cannot: the debt is at most what reservations hold).
  */
 static inline bool tree_debit(tree_t old, const tree_change_t *arg, tree_t *next)
 {
 	uint32_t from_free = arg->frames < tree_free(old) ? arg->frames : tree_free(old);
 	uint32_t debt = tree_debt(old) + (arg->frames - from_free);
-	if (debt > TREE_DEBT_MAX)
+	if (debt > TREE_DEBT_MAX || tree_offline(old))
 		return false;
-	*next = tree_make_debt(tree_free(old) - from_free, tree_reserved(old), tree_kind(old),
+	*next = tree_remake(old, tree_free(old) - from_free, tree_reserved(old), tree_kind(old),
 			       debt);
 	return true;
 }
@@ -159,26 +196,31 @@ static inline bool tree_debit(tree_t old, const tree_change_t *arg, tree_t *next
 static inline bool tree_matches(tree_t t, const tree_change_t *arg)
 {
 	uint32_t free = tree_free(t);
-	if (tree_reserved(t) || free < arg->frames || free == 0)
+	if (tree_reserved(t) || free < arg->frames || free == 0 || tree_offline(t))
 		return false;
 	switch (arg->match) {
 	case TREE_MATCH_PARTIAL:
 		return free < arg->capacity && tree_kind(t) == arg->kind;
 	case TREE_MATCH_FREE:
-		return free == arg->capacity;
+		/* A fixed kind gives its free trees only to its own kind before the last pass. */
+		return free == arg->capacity && (!tree_fixed(t) || tree_kind(t) == arg->kind);
 	case TREE_MATCH_ANY:
 		return true;
 	}
 	return false;
 }
 
-/* (free f >= frames, not reserved, matching) -> (0, reserved); kind = arg's if entirely free. */
+/*
+ * (free f >= frames, not reserved, matching) -> (0, reserved); kind = arg's
+ * if entirely free and not fixed.
+ */
 static inline bool tree_reserve(tree_t old, const tree_change_t *arg, tree_t *next)
 {
 	if (!tree_matches(old, arg))
 		return false;
-	unsigned kind = tree_free(old) == arg->capacity ? arg->kind : tree_kind(old);
-	*next = tree_make_debt(0, true, kind, tree_debt(old));
+	unsigned kind = tree_free(old) == arg->capacity && !tree_fixed(old) ? arg->kind
+									    : tree_kind(old);
+	*next = tree_remake(old, 0, true, kind, tree_debt(old));
 	return true;
 }
 
@@ -189,24 +231,41 @@ static inline bool tree_unreserve(tree_t old, const tree_change_t *arg, tree_t *
 	uint32_t free = tree_free(old) + arg->frames - paid;
 	if (!tree_reserved(old) || free > arg->capacity)
 		return false;
-	*next = tree_make_debt(free, false,
-			       tree_kind_after(free, false, tree_kind(old), arg->capacity),
-			       tree_debt(old) - paid);
+	*next = tree_remake(old, free, false, tree_kind_next(old, free, false, arg->capacity),
+			    tree_debt(old) - paid);
 	return true;
 }
 
-/* Sync (design 2): (f > 0, reserved) -> (0, reserved); the reservation takes f. */
+/* Sync (design 2): (f > 0, reserved, online) -> (0, reserved); the reservation takes f. */
 static inline bool tree_take(tree_t old, const tree_change_t *arg, tree_t *next)
 {
 	(void)arg;
-	if (!tree_reserved(old) || tree_free(old) == 0)
+	if (!tree_reserved(old) || tree_free(old) == 0 || tree_offline(old))
 		return false;
-	*next = tree_make_debt(0, true, tree_kind(old), tree_debt(old));
+	*next = tree_remake(old, 0, true, tree_kind(old), tree_debt(old));
+	return true;
+}
+
+/* Take the tree out of service (flag set) or back; refused if it already is so. */
+static inline bool tree_set_offline(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	if (tree_offline(old) == arg->flag)
+		return false;
+	*next = arg->flag ? old | TREE_OFFLINE_BIT : old & ~TREE_OFFLINE_BIT;
+	return true;
+}
+
+/* Set the kind; with flag it is fixed, without it follows design 2 again. */
+static inline bool tree_set_kind(tree_t old, const tree_change_t *arg, tree_t *next)
+{
+	tree_t kept = old & ~(TREE_FIXED_BIT | ((tree_t)TREE_KIND_MASK << TREE_KIND_SHIFT));
+	*next = kept | ((tree_t)(arg->kind & TREE_KIND_MASK) << TREE_KIND_SHIFT) |
+		(arg->flag ? TREE_FIXED_BIT : 0);
 	return true;
 }
 
 /* One CAS loop; *seen is the entry the update succeeded or refused on. */
-static inline bool tree_update(_Atomic uint32_t *entry, tree_update_fn fn,
+static inline bool tree_update(_Atomic uint64_t *entry, tree_update_fn fn,
 			       const tree_change_t *arg, tree_t *seen)
 {
 	tree_t old = tree_load(entry);

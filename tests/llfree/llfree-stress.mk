@@ -30,25 +30,49 @@ $(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(L
 		$(LLFREE_HOST_PLATFORM_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 
-# one_tree_frag with the count-in-transit windows of upper.c stretched
-# (-DLLFREE_TEST_TRANSIT makes COUNT_IN_TRANSIT yield; never in the kernel):
-# the spurious out-of-memory that QEMU showed with two vCPUs in one tree
-# only reproduces on the host this way. It failed every run before the
-# lower-level fallback (get_on_debt) and must pass with every window.
-LLSTRESS_TRANSIT := $(BUILD)/stress-transit/stress
-$(BUILD)/stress-transit/%.o: %.c
+# Test-hook builds (-DLLFREE_TEST_HOOKS, llfree/src/hooks.h; never the
+# kernel): the library and the tests that define llfree_test_hook, plain and
+# under ThreadSanitizer.
+#  - build/hooks/stress: one_tree_frag with every count-in-transit window of
+#    upper.c stretched (the hook yields): the spurious out-of-memory that
+#    QEMU showed with two vCPUs in one tree only reproduces on the host this
+#    way. It failed every run before the lower-level fallback (get_on_debt).
+#  - progress (tests/llfree/progress.c): a thread parked inside a free while
+#    the others must finish (lock-freedom), and 8 threads near full memory
+#    counting spurious MEMORY per order (near_full.c).
+LLHOOKS_CFLAGS  := -DLLFREE_TEST_HOOKS -Illfree/src
+LLPROGRESS_SRCS := tests/llfree/progress.c tests/llfree/near_full.c tests/llfree/offline_race.c \
+	tests/llfree/common_stress.c
+LLHOOKS_LIB_SRCS := $(LLFREE_SRCS) $(LLFREE_HOST_PLATFORM_SRCS)
+LLSTRESS_TRANSIT := $(BUILD)/hooks/stress
+LLPROGRESS_HOST  := $(BUILD)/hooks/progress
+LLPROGRESS_TSAN  := $(BUILD)/tsan-hooks/progress
+LLPROGRESS_ASAN  := $(BUILD)/asan-hooks/progress
+$(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_TEST_TRANSIT $(HOST_INCLUDES) -MMD -MP -c $< -o $@
-$(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/stress-transit/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS) \
-		$(LLFREE_HOST_PLATFORM_SRCS))
+	$(HOSTCC) $(HOST_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/tsan-hooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TSAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(BUILD)/asan-hooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAN_CC) $(ASAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+$(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLSTRESS_SRCS) $(LLHOOKS_LIB_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
+$(LLPROGRESS_HOST): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
+	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
+$(LLPROGRESS_TSAN): $(patsubst %.c,$(BUILD)/tsan-hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
+	$(SAN_CC) -fsanitize=thread $(HOST_LDFLAGS) $^ -o $@
+$(LLPROGRESS_ASAN): $(patsubst %.c,$(BUILD)/asan-hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))
+	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -o $@
 
 ALL_TARGETS += $(LLSTRESS_HOST) $(LLCRASH_HOST)
 
 # Sanitizer runs: a fifth of the rounds, shorter time bound per case.
 LLSTRESS_SAN_ENV := LLFREE_STRESS_SCALE=20 LLFREE_STRESS_MS=1500
 
-.PHONY: test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash coverage-llfree
+.PHONY: test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash coverage-llfree \
+	test-llfree-progress
 # First the checker's self-test: an injected double hand-out and an
 # overwritten signature must each fail the run with the right message.
 test-llfree-stress: $(LLSTRESS_HOST) $(LLSTRESS_GEOM7) $(LLSTRESS_TRANSIT)
@@ -88,7 +112,22 @@ test-llfree-crash: $(LLCRASH_HOST)
 		echo "crash self-test: injected $${fault%%:*} caught"; done
 	$(LLCRASH_HOST)
 
-TEST_TARGETS += test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash
+# Progress: parked threads (lock-free split, all-or-nothing huge frees),
+# spurious MEMORY near full memory and trees offline under load; plain, under
+# ThreadSanitizer and under Address+UB sanitizers.
+test-llfree-progress: $(LLPROGRESS_HOST) $(LLPROGRESS_TSAN) $(LLPROGRESS_ASAN)
+	LLFREE_PROGRESS_MS=700 $(LLPROGRESS_HOST)
+	ASAN_OPTIONS="detect_leaks=1:$$ASAN_OPTIONS" \
+	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:$$UBSAN_OPTIONS" \
+	LLFREE_PROGRESS_MS=300 $(LLPROGRESS_ASAN)
+	@norand=""; if setarch "$$(uname -m)" -R true 2>/dev/null; then \
+		norand="setarch $$(uname -m) -R"; fi; \
+	echo "$$norand $(LLPROGRESS_TSAN)"; \
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 $$TSAN_OPTIONS" LLFREE_PROGRESS_MS=400 \
+		$$norand $(LLPROGRESS_TSAN)
+
+TEST_TARGETS += test-llfree-stress test-llfree-tsan test-llfree-asan test-llfree-crash \
+	test-llfree-progress
 
 # Coverage: the unit tests (tests/llfree/unit_*.c, one Criterion binary;
 # llfree-unit.mk gives their objects -Illfree/src) and these tests, all
@@ -118,4 +157,5 @@ help::
 	@echo "  test-llfree-tsan    the stress cases under ThreadSanitizer"
 	@echo "  test-llfree-asan    the stress cases under Address+UB sanitizers"
 	@echo "  test-llfree-crash   LLFree: SIGKILL mid-run, RECOVER, account every frame"
+	@echo "  test-llfree-progress  LLFree: parked threads must not stop others; spurious MEMORY near full; offline under load (plain, TSan, ASan)"
 	@echo "  coverage-llfree     unit + stress + crash tests with gcov; line coverage of llfree/src"

@@ -14,17 +14,13 @@
  *   LLFREE_STRESS_SCALE=20      percent of the default rounds (sanitizer builds)
  *   LLFREE_STRESS_MS=2500       time bound per case in milliseconds
  *   LLFREE_STRESS_INJECT=double|overwrite   self-test: the run must fail
- *   LLFREE_STRESS_TRANSIT=1|2|3 with -DLLFREE_TEST_TRANSIT (library and this
- *                               file): yield only in that transit window
- *                               (llfree/src/upper.c COUNT_IN_TRANSIT), 0 = all
+ *   LLFREE_STRESS_TRANSIT=1|2|3 with -DLLFREE_TEST_HOOKS (library and this
+ *                               file, build/hooks/stress): yield only in that
+ *                               transit window (llfree/src/hooks.h), 0 = all
  *
  * one_tree_frag with the count-in-transit windows stretched (without the
  * fix of issue 3, llfree/src/upper.c get_on_debt, it fails in seconds):
- *   D=build/transit; mkdir -p $D; for f in llfree/src/[a-z]*.c tests/llfree/stress.c \
- *     tests/llfree/common_stress.c; do gcc -std=c11 -O2 -pthread -D_GNU_SOURCE \
- *     -DLLFREE_TEST_TRANSIT -Illfree/include -Illfree/platform/host -c $f \
- *     -o $D/$(basename $f .c).o; done; gcc -pthread $D/[a-z]*.o -o $D/stress
- *   $D/stress one_tree_frag
+ *   make build/hooks/stress && build/hooks/stress one_tree_frag
  *
  * A seed fixes every thread's sequence of operations, not the interleaving.
  */
@@ -36,6 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef LLFREE_TEST_HOOKS
+#include "hooks.h"
+#endif
 
 #define MAX_THREADS 8
 /* MEMORY while memory is plainly there: retry this often before calling it a bug. */
@@ -1140,22 +1140,25 @@ int main(int argc, char **argv)
 	return 0;
 }
 
-#ifdef LLFREE_TEST_TRANSIT
+#ifdef LLFREE_TEST_HOOKS
 /*
- * Called by the library (test builds only) where a count is in neither a
- * tree entry nor a reservation: yield, as a descheduled vCPU would, so that
- * the other threads (all on one CPU) run their bounded retries meanwhile.
+ * Called by the library (test builds only, llfree/src/hooks.h). In the
+ * windows where a count is in neither a tree entry nor a reservation: yield,
+ * as a descheduled vCPU would, so that the other threads (all on one CPU)
+ * run their bounded retries meanwhile. Every other point passes.
  */
-void llfree_test_transit(int where);
-void llfree_test_transit(int where)
+void llfree_test_hook(enum llfree_hook where, uint64_t arg)
 {
 	static _Atomic long only = -1; /* every thread may read the variable first */
+	(void)arg;
+	if (where > LLFREE_HOOK_TRANSIT_SYNC)
+		return;
 	long window = atomic_load_explicit(&only, memory_order_relaxed);
 	if (window == -1) {
 		window = stress_long_from_env("LLFREE_STRESS_TRANSIT", 0);
 		atomic_store_explicit(&only, window, memory_order_relaxed);
 	}
-	if (window == 0 || window == where)
+	if (window == 0 || window == (long)where)
 		sched_yield();
 }
 #endif

@@ -31,16 +31,34 @@ Test(area, counter_limits_and_huge_flag)
 	cr_assert(area_update(&entry, area_from_huge, 0, &seen));
 	cr_assert_eq(area_load(&entry), area_make(LLFREE_AREA_FRAMES, false));
 	cr_assert(area_update(&entry, area_to_huge, 0, &seen));
-	/* Split: claimed once, then ended; a claimed area is not freed as huge. */
-	cr_assert(!area_update(&entry, area_split, 0, &seen), "split needs a claim");
-	cr_assert(area_update(&entry, area_claim_split, 0, &seen));
-	cr_assert(area_splitting(area_load(&entry)));
-	cr_assert(!area_update(&entry, area_claim_split, 0, &seen), "one claimer");
+	/* Split: one CAS that clears the flag and flips the polarity; a second is refused. */
+	cr_assert(area_update(&entry, area_split, 0, &seen));
+	cr_assert_eq(area_load(&entry), area_make_polarity(0, false, true));
+	cr_assert_eq(area_polarity(area_load(&entry)), UINT64_MAX);
+	cr_assert(!area_update(&entry, area_split, 0, &seen), "split once");
 	cr_assert(!area_update(&entry, area_from_huge, 0, &seen));
-	cr_assert(!area_update(&entry, area_dec, 1, &seen));
+	/* Counts and huge keep the polarity; the next split flips it back. */
+	cr_assert(area_update(&entry, area_inc, LLFREE_AREA_FRAMES, &seen));
+	cr_assert(area_entirely_free(area_load(&entry)));
+	cr_assert(area_update(&entry, area_to_huge, 0, &seen));
+	cr_assert_eq(area_load(&entry), area_make_polarity(0, true, true));
 	cr_assert(area_update(&entry, area_split, 0, &seen));
 	cr_assert_eq(area_load(&entry), area_make(0, false));
-	cr_assert(!area_update(&entry, area_claim_split, 0, &seen));
+	/* A claim (free of several areas) blocks split, a second claim and an unclaimed free. */
+	cr_assert(area_update(&entry, area_inc, LLFREE_AREA_FRAMES, &seen));
+	cr_assert(area_update(&entry, area_to_huge, 0, &seen));
+	cr_assert(area_update(&entry, area_claim, 0, &seen));
+	cr_assert(area_freeing(area_load(&entry)));
+	cr_assert(!area_update(&entry, area_claim, 0, &seen), "one claimer");
+	cr_assert(!area_update(&entry, area_split, 0, &seen));
+	cr_assert(!area_update(&entry, area_from_huge, 0, &seen));
+	cr_assert(!area_entirely_free(area_load(&entry)));
+	cr_assert(area_update(&entry, area_unclaim, 0, &seen));
+	cr_assert(!area_update(&entry, area_from_huge, 1, &seen), "not claimed");
+	cr_assert(area_update(&entry, area_claim, 0, &seen));
+	cr_assert(area_update(&entry, area_from_huge, 1, &seen));
+	cr_assert_eq(area_load(&entry), area_make(LLFREE_AREA_FRAMES, false));
+	cr_assert(area_update(&entry, area_dec, LLFREE_AREA_FRAMES, &seen));
 	/* Partial counts go up and down by any amount within the limits. */
 	cr_assert(area_update(&entry, area_inc, 100, &seen));
 	cr_assert(!area_update(&entry, area_dec, 101, &seen));
@@ -52,7 +70,7 @@ Test(area, counter_limits_and_huge_flag)
 Test(tree, reserve_and_unreserve)
 {
 	uint32_t cap = LLFREE_TREE_FRAMES;
-	_Atomic uint32_t entry = tree_make(cap, false, LLFREE_KIND_IMMOVABLE);
+	_Atomic uint64_t entry = tree_make(cap, false, LLFREE_KIND_IMMOVABLE);
 	tree_t seen;
 	tree_change_t take = { .frames = 1, .capacity = cap, .kind = LLFREE_KIND_MOVABLE,
 			       .match = TREE_MATCH_PARTIAL };
@@ -147,7 +165,7 @@ Test(tree, reserve_through_the_allocator)
 Test(tree, debt_taken_and_paid)
 {
 	uint32_t cap = LLFREE_TREE_FRAMES;
-	_Atomic uint32_t entry = tree_make(3, true, LLFREE_KIND_MOVABLE);
+	_Atomic uint64_t entry = tree_make(3, true, LLFREE_KIND_MOVABLE);
 	tree_t seen;
 	tree_change_t debit = { .frames = 8, .capacity = cap };
 	/* 3 from free, 5 as debt: the count is free - debt. */
@@ -176,7 +194,7 @@ Test(tree, debt_taken_and_paid)
 	cr_assert_eq(tree_free(now), 7);
 	cr_assert_eq(tree_count(now), 7);
 	/* A debt that would overflow its field is refused and changes nothing. */
-	_Atomic uint32_t full = tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX);
+	_Atomic uint64_t full = tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX);
 	debit.frames = 1;
 	cr_assert(!tree_update(&full, tree_debit, &debit, &seen));
 	cr_assert_eq(tree_load(&full), tree_make_debt(0, false, LLFREE_KIND_MOVABLE, TREE_DEBT_MAX));

@@ -49,7 +49,7 @@ Test(errors, bad_get)
 		llfree_get(&u.ll, SIZE_MAX, 0, LLFREE_KIND_IMMOVABLE, &frame));
 	REFUSED(&u, &s, LLFREE_ERR_KIND, llfree_get(&u.ll, 0, 0, (llfree_kind_t)LLFREE_KINDS, &frame));
 	REFUSED(&u, &s, LLFREE_ERR_KIND, llfree_get(&u.ll, 0, 0, (llfree_kind_t)-1, &frame));
-	REFUSED(&u, &s, LLFREE_ERR_INIT, llfree_get(&u.ll, 0, 0, LLFREE_KIND_IMMOVABLE, NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_get(&u.ll, 0, 0, LLFREE_KIND_IMMOVABLE, NULL));
 	cr_assert_eq(frame, 12345, "no output on error");
 	REFUSED(&u, &s, LLFREE_ERR_CORE, llfree_drain(&u.ll, 2));
 	ut_snap_free(&s);
@@ -182,12 +182,107 @@ Test(errors, queries_with_bad_arguments)
 	cr_assert(!llfree_is_free(&u.ll, h.huge, 9));
 	cr_assert(!llfree_is_free(&u.ll, h.mid, 9));
 	/* Every code has its own message. */
-	for (int a = LLFREE_OK; a <= LLFREE_ERR_CORRUPT; a++) {
+	for (int a = LLFREE_OK; a <= LLFREE_ERR_STOPPED; a++) {
 		cr_assert_not_null(llfree_strerror((llfree_result_t)a));
 		for (int b = LLFREE_OK; b < a; b++)
 			cr_assert_str_neq(llfree_strerror((llfree_result_t)a),
 					  llfree_strerror((llfree_result_t)b));
 	}
 	cr_assert_str_eq(llfree_strerror((llfree_result_t)99), "unknown error");
+	ut_fini(&u);
+}
+
+/* A NULL pointer is an argument error of its own (LLFREE_ERR_ARG), never a crash. */
+Test(errors, null_pointers)
+{
+	ut_t u;
+	held_t h;
+	setup_state(&u, &h);
+	ut_snapshot_t s;
+	ut_snap(&u, &s);
+	uint64_t frame, free;
+	llfree_kind_t served;
+	llfree_counts_t counts;
+	llfree_tree_info_t info;
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_get(NULL, 0, 0, LLFREE_KIND_IMMOVABLE, &frame));
+	REFUSED(&u, &s, LLFREE_ERR_ARG,
+		llfree_get_served(&u.ll, 0, 0, LLFREE_KIND_IMMOVABLE, &frame, NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG,
+		llfree_get_served(&u.ll, 0, 0, LLFREE_KIND_IMMOVABLE, NULL, &served));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_get_at(NULL, 0, 0, 0, LLFREE_KIND_IMMOVABLE));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_put(NULL, 0, h.small, 0, LLFREE_KIND_IMMOVABLE));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_drain(NULL, 0));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_drain_all(NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_offline(NULL, 0, 1));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_online(NULL, 0, 1));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_set_kind(NULL, 0, 1, LLFREE_KIND_HUGE, true));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_shutdown(NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_free_in_range(&u.ll, 0, 0, NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_free_in_range(NULL, 0, 0, &free));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_counts(&u.ll, NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_counts(NULL, &counts));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_tree_info(&u.ll, 0, NULL));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_tree_info(NULL, 0, &info));
+	REFUSED(&u, &s, LLFREE_ERR_ARG, llfree_validate(NULL));
+	ut_snap_free(&s);
+	ut_fini(&u);
+}
+
+/* Tree ranges and kinds of the tree operations, checked before any tree changes. */
+Test(errors, bad_tree_arguments)
+{
+	ut_t u;
+	held_t h;
+	setup_state(&u, &h);
+	size_t trees = llfree_trees(&u.ll);
+	ut_snapshot_t s;
+	ut_snap(&u, &s);
+	llfree_tree_info_t info;
+	REFUSED(&u, &s, LLFREE_ERR_RANGE, llfree_offline(&u.ll, trees, 1));
+	REFUSED(&u, &s, LLFREE_ERR_RANGE, llfree_offline(&u.ll, 1, trees));
+	REFUSED(&u, &s, LLFREE_ERR_RANGE, llfree_online(&u.ll, 0, SIZE_MAX));
+	REFUSED(&u, &s, LLFREE_ERR_RANGE, llfree_set_kind(&u.ll, 0, trees + 1, 0, true));
+	REFUSED(&u, &s, LLFREE_ERR_KIND, llfree_set_kind(&u.ll, 0, 1, (llfree_kind_t)3, true));
+	REFUSED(&u, &s, LLFREE_ERR_RANGE, llfree_tree_info(&u.ll, trees, &info));
+	REFUSED(&u, &s, LLFREE_OK, llfree_offline(&u.ll, trees, 0));
+	uint64_t free = 7;
+	REFUSED(&u, &s, LLFREE_ERR_RANGE, llfree_free_in_range(&u.ll, FRAMES, 0, &free));
+	REFUSED(&u, &s, LLFREE_ERR_ALIGN, llfree_free_in_range(&u.ll, 1, 3, &free));
+	REFUSED(&u, &s, LLFREE_ERR_ORDER, llfree_free_in_range(&u.ll, 0, 64, &free));
+	cr_assert_eq(free, 7, "no output on error");
+	ut_snap_free(&s);
+	ut_fini(&u);
+}
+
+/* After shutdown every change is refused and nothing is written; queries answer. */
+Test(errors, use_after_shutdown)
+{
+	ut_t u;
+	held_t h;
+	setup_state(&u, &h);
+	uint64_t free = llfree_free_frames(&u.ll);
+	cr_assert_eq(llfree_shutdown(&u.ll), LLFREE_OK);
+	ut_snapshot_t s;
+	ut_snap(&u, &s);
+	uint64_t frame = 5;
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_get(&u.ll, 0, 0, LLFREE_KIND_IMMOVABLE, &frame));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED,
+		llfree_get_at(&u.ll, 0, FRAMES - 1, 0, LLFREE_KIND_IMMOVABLE));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_put(&u.ll, 0, h.small, 0, LLFREE_KIND_IMMOVABLE));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_drain(&u.ll, 0));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_drain_all(&u.ll));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_offline(&u.ll, 0, 1));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_online(&u.ll, 0, 1));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_set_kind(&u.ll, 0, 1, LLFREE_KIND_HUGE, false));
+	REFUSED(&u, &s, LLFREE_ERR_STOPPED, llfree_shutdown(&u.ll));
+	cr_assert_eq(frame, 5);
+	cr_assert_eq(llfree_free_frames(&u.ll), free);
+	cr_assert(!llfree_is_free(&u.ll, h.small, 0));
+	cr_assert_eq(llfree_validate(&u.ll), LLFREE_OK);
+	ut_snap_free(&s);
+	/* A new init (RECOVER, shallow after the orderly end) goes on with the same frames. */
+	cr_assert_eq(ut_init_mode(&u, LLFREE_INIT_RECOVER), LLFREE_OK);
+	cr_assert(!llfree_recovered_crashed(&u.ll));
+	cr_assert_eq(llfree_put(&u.ll, 0, h.small, 0, LLFREE_KIND_IMMOVABLE), LLFREE_OK);
 	ut_fini(&u);
 }
