@@ -232,15 +232,43 @@ Test(fmt, result_line)
 	r.bench = BENCH_FRAG;
 	r.alloc = BALLOC_LLFREE;
 	r.round = 7;
+	r.rounds = 8;
 	r.allocated = 100;
 	r.free_frames = 924;
 	r.free_huge = 1;
 	r.free_areas = 1;
 	r.moves = 12;
+	r.huge_got = 1;
 	bench_format_result(&r, buf, sizeof(buf));
 	cr_assert(strstr(buf, "RESULT bench=frag alloc=llfree "));
-	cr_assert(strstr(buf, " metadata_bytes=4096 round=7 allocated=100 free_frames=924 "
-			      "free_huge=1 free_areas=1 moves=12"));
+	char want[256];
+	snprintf(want, sizeof(want),
+		 " metadata_bytes=4096 tree_areas=%u round=7 rounds=8 fill_percent=90 "
+		 "churn_percent=10 seed=42 kind=movable allocated=100 free_frames=924 free_huge=1 "
+		 "huge_share=0.5541 free_areas=1 moves=12",
+		 LLFREE_AREAS_PER_TREE);
+	cr_assert(strstr(buf, want), "%s", buf);
+	cr_assert(!strstr(buf, "huge_got"), "only the last round has huge_got: %s", buf);
+	r.round = 8;
+	bench_format_result(&r, buf, sizeof(buf));
+	cr_assert(strstr(buf, " moves=12 huge_got=1"), "%s", buf);
+}
+
+Test(fmt, fraction_has_four_decimals_rounded_down)
+{
+	char buf[64];
+	struct fmt f;
+	static const struct { uint64_t num, den; const char *text; } cases[] = {
+		{ 0, 7, "x=0.0000" },	 { 1, 3, "x=0.3333" },	   { 2, 3, "x=0.6666" },
+		{ 512, 512, "x=1.0000" }, { 9999, 10000, "x=0.9999" }, { 5, 0, "x=0.0000" },
+		{ UINT64_MAX - 1, UINT64_MAX, "x=0.9999" },	     { 7, 2, "x=3.5000" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fmt_init(&f, buf, sizeof(buf));
+		fmt_kv_fraction(&f, "x", cases[i].num, cases[i].den);
+		cr_assert_str_eq(buf, cases[i].text, "%lu/%lu", (unsigned long)cases[i].num,
+				 (unsigned long)cases[i].den);
+	}
 }
 
 /* ---- tiny runs on host threads ---- */
@@ -339,9 +367,9 @@ static void run_all(const char *alloc)
 	cr_assert_eq(count_tag("ERROR"), 0);
 	bool order9 = strcmp(alloc, "list") != 0;
 
-	/* bulk, repeat, rand: 2 core counts x 2 iterations x orders; frag: rounds+1 per run */
+	/* bulk, repeat, rand: 2 core counts x 2 iterations x orders; frag: rounds 1..R per run */
 	unsigned timed = 3 * 2 * 2 * (order9 ? 2 : 1);
-	unsigned frag = 2 * 2 * (ROUNDS + 1);
+	unsigned frag = 2 * 2 * ROUNDS;
 	cr_assert_eq(count_tag("RESULT "), timed + frag);
 	cr_assert_eq(count_tag("WARN "), order9 ? 0 : 3 * 2);
 
@@ -363,7 +391,7 @@ static void run_all(const char *alloc)
 			continue;
 		}
 		uint64_t round, allocated, free_frames, free_huge, free_areas, moves, allocs;
-		cr_assert(get_key(l, "round", &round) && round <= ROUNDS, "%s", l);
+		cr_assert(get_key(l, "round", &round) && round >= 1 && round <= ROUNDS, "%s", l);
 		cr_assert(get_key(l, "allocated", &allocated));
 		cr_assert(get_key(l, "free_frames", &free_frames));
 		cr_assert(get_key(l, "free_huge", &free_huge));
@@ -372,17 +400,19 @@ static void run_all(const char *alloc)
 		cr_assert(get_key(l, "allocs", &allocs));
 		cr_assert_eq(order, 0);
 		cr_assert_eq(allocated + free_frames, FRAMES, "free frames inconsistent: %s", l);
-		/* Memory was full, then half of it freed. */
-		cr_assert(allocated >= FRAMES / 2 - 2 && allocated <= FRAMES / 2 + 2, "%s", l);
+		/* 90 % filled in chunks of floor(0.9 * frames / T), the second half of each freed. */
+		uint64_t chunk = FRAMES * 9 / 10 / cores;
+		cr_assert_eq(allocated, cores * (chunk - chunk / 2), "%s", l);
 		cr_assert_leq(free_huge, free_areas, "%s", l);
 		cr_assert_leq(free_areas * 512, free_frames, "%s", l);
 		cr_assert_leq(moves, allocated, "%s", l);
-		/* 10 % of each core's frames per round; none in round 0 */
-		if (round == 0)
-			cr_assert_eq(allocs, 0, "%s", l);
+		/* floor(K / 10) of each core's K frames per round */
+		cr_assert_eq(allocs, cores * ((chunk - chunk / 2) / 10), "%s", l);
+		/* The last round: as many 2 MiB frames allocated as areas were entirely free. */
+		if (round == ROUNDS && order9)
+			cr_assert(get_key(l, "huge_got", &v) && v == free_huge, "%s", l);
 		else
-			cr_assert(allocs <= allocated / 10 && allocs + cores >= allocated / 10, "%s",
-				  l);
+			cr_assert(!get_key(l, "huge_got", &v), "%s", l);
 	}
 	clear_output();
 }

@@ -31,7 +31,7 @@ check_tiny() {
 		orders=0,9 cores=1,2 iterations=1 rounds=2 mem=50 || return
 	expect '^TEST name=stress .*result=ok' &&
 		expect '^BENCH frames=[0-9]+ .*mem_percent=50 cpus=2 max_cores=2 iterations=1 rounds=2' &&
-		expect '^TEST name=bench cores=2 result=ok results=36$' &&
+		expect '^TEST name=bench cores=2 result=ok results=32$' &&
 		expect '^DONE status=ok' &&
 		results --bench=bulk,repeat,rand,frag --alloc=llfree,buddy --orders=0,9 --cores=1,2 \
 			--iterations=1 --rounds=2 && pass

@@ -5,7 +5,8 @@
       --orders=0,9 --cores=1,2 --iterations=1 --rounds=2
       Exit 1 unless every expected RESULT row is there exactly once, with a
       value for every key: one per bench x alloc x order x cores x iteration
-      (frag: order 0 only, one row per round 0..rounds). Says what is missing.
+      (frag: order 0 only, one row per round 1..rounds, the last with huge_got).
+      Says what is missing.
 
   bench_results.py table CSV...
       buddy/LLFree table for people: mean get_avg and put_avg (ns per op)
@@ -22,7 +23,10 @@ from collections import defaultdict
 
 KEYS = ["bench", "alloc", "cores", "order", "iteration", "memory", "allocs",
         "get_min", "get_avg", "get_max", "put_min", "put_avg", "put_max", "metadata_bytes"]
-FRAG_KEYS = ["round", "allocated", "free_frames", "free_huge", "free_areas", "moves"]
+FRAG_KEYS = ["round", "rounds", "fill_percent", "churn_percent", "seed", "allocated",
+             "free_frames", "free_huge", "free_areas", "moves"]
+# Not integers: checked for presence (and huge_got only on the last round).
+FRAG_TEXT_KEYS = ["kind", "huge_share"]
 
 
 def load(paths):
@@ -41,7 +45,7 @@ def expected(args):
     """Every (bench, alloc, order, cores, iteration, round) the options ask for."""
     for bench in args.bench.split(","):
         orders = [0] if bench == "frag" else ints(args.orders)
-        rounds = range(args.rounds + 1) if bench == "frag" else [None]
+        rounds = range(1, args.rounds + 1) if bench == "frag" else [None]
         for alloc in args.alloc.split(","):
             for order in orders:
                 for cores in ints(args.cores):
@@ -61,8 +65,14 @@ def check(args):
     problems = []
     seen = defaultdict(int)
     for i, row in enumerate(rows, 1):
-        keys = KEYS + (FRAG_KEYS if row.get("bench") == "frag" else [])
-        empty = [k for k in keys if not (row.get(k) or "").strip()]
+        frag = row.get("bench") == "frag"
+        keys = KEYS + (FRAG_KEYS if frag else [])
+        present = keys + (FRAG_TEXT_KEYS if frag else [])
+        # huge_got: after the last round, for allocators with 2 MiB frames
+        if frag and row.get("round") == row.get("rounds") and row.get("alloc") != "list":
+            keys = keys + ["huge_got"]
+            present = present + ["huge_got"]
+        empty = [k for k in present if not (row.get(k) or "").strip()]
         if empty:
             problems.append("row %d (log line %s): no value for %s" %
                             (i, row.get("line", "?"), ", ".join(empty)))
