@@ -9,6 +9,8 @@
   host.log          a real llfree-bench run on the development machine (2 CPUs)
   host-16cores.log  two real runs concatenated (bulk/repeat/rand, then frag)
                     on a quiet 16-core Xeon VM
+  host-frag.log     a real frag run as benchmarks.md now defines it (llfree and
+                    buddy, 2 cores, 1 GiB, 60 rounds) on the development machine
 
 Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 """
@@ -29,6 +31,7 @@ COMPDB = os.path.join(ROOT, "tools", "compdb.py")
 CRAFTED = os.path.join(HERE, "qemu-crafted.log")
 HOST = os.path.join(HERE, "host.log")
 HOST16 = os.path.join(HERE, "host-16cores.log")
+HOST_FRAG = os.path.join(HERE, "host-frag.log")
 PY = "/usr/bin/python3"
 
 TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer", "0", "xapic", ""]
@@ -205,6 +208,61 @@ class Plot(unittest.TestCase):
         p = run([PLOT, bad, "-o", self.tmp.name])
         self.assertEqual(p.returncode, 2)
         self.assertIn("not a logparse CSV", p.stderr)
+
+
+class PlotFrag(unittest.TestCase):
+    """plot.py's frag figure: the share of free memory in whole 2 MiB areas and the page
+    moves, per round from 1, one line per allocator (tools/plot.py frag_series)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.csv = os.path.join(self.tmp.name, "frag.csv")
+        p = run([LOGPARSE, "--strict", "-o", self.csv, HOST_FRAG])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import plot
+        self.plot = plot
+        self.rows = plot.load([self.csv])
+
+    def tearDown(self):
+        sys.path.pop(0)
+        self.tmp.cleanup()
+
+    def test_series_per_allocator_from_round_1(self):
+        series = self.plot.frag_series(self.rows, many_envs=False)
+        self.assertEqual(list(series), ["buddy, 2 cores, 1 GiB", "llfree, 2 cores, 1 GiB"])
+        for name, pts in series.items():
+            self.assertEqual([p[0] for p in pts], list(range(1, 61)), name)
+        by_round = {(r["alloc"], int(r["round"])): r for r in self.rows}
+        for (alloc, rnd), r in by_round.items():
+            pt = series["%s, 2 cores, 1 GiB" % alloc][rnd - 1]
+            self.assertAlmostEqual(pt[1], 100 * float(r["huge_share"]), places=6)
+            self.assertEqual(pt[2], float(r["moves"]))
+            want = 100.0 * int(r["free_huge"]) * 512 / int(r["free_frames"])
+            self.assertLess(abs(pt[1] - want), 0.01, "huge_share is H / (free / 512)")
+
+    def test_share_computed_when_the_log_has_no_huge_share(self):
+        row = {"free_huge": "3", "free_frames": "2048"}
+        self.assertEqual(self.plot.frag_share(row), 75.0)
+
+    def test_two_logs_of_one_configuration_stay_apart(self):
+        twice = os.path.join(self.tmp.name, "again.log")
+        with open(HOST_FRAG) as f, open(twice, "w") as g:
+            g.write(f.read())
+        both = os.path.join(self.tmp.name, "both.csv")
+        p = run([LOGPARSE, "-q", "-o", both, HOST_FRAG, twice])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = list(self.plot.frag_series(self.plot.load([both]), many_envs=False))
+        self.assertEqual(len(names), 4, names)
+        self.assertIn("llfree, 2 cores, 1 GiB (again.log)", names)
+
+    def test_writes_frag_png(self):
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, self.csv, "-o", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(out), ["frag.png"])
+        with open(os.path.join(out, "frag.png"), "rb") as f:
+            self.assertTrue(f.read().startswith(PNG_MAGIC))
 
 
 class CompDb(unittest.TestCase):
