@@ -214,7 +214,7 @@ static size_t core_start_tree(const llfree_t *self, size_t core)
 }
 
 /* Reserve tree for (res, kind) if it still matches; the old reservation ends. */
-static bool try_reserve(const llfree_t *self, struct llfree_reservation *res, size_t tree,
+static LLFREE_HOT bool try_reserve(const llfree_t *self, struct llfree_reservation *res, size_t tree,
 			tree_change_t change)
 {
 	tree_t seen;
