@@ -107,7 +107,7 @@ def frag_share(row):
 def frag_label(row, many_envs, show_tree):
     """'llfree, 8 cores, 16 GiB' (+ tree size when runs differ in it, + environment)."""
     gib = num(row, "memory") / (1 << 30)
-    size = ("%g GiB" % gib) if gib >= 1 else ("%g MiB" % (gib * 1024))
+    size = ("%.4g GiB" % gib) if gib >= 1 else ("%.4g MiB" % (gib * 1024))
     name = "%s, %d cores, %s" % (row["alloc"], int(num(row, "cores")), size)
     if show_tree and row.get("tree_areas"):
         name += ", %d-area trees" % int(num(row, "tree_areas"))

@@ -26,7 +26,7 @@ void llfree_test_transit(int where);
 #define RESERVE_TRIES 4
 /* Rounds of reserve, drain and steal before a get reports LLFREE_ERR_MEMORY. */
 #define GET_ROUNDS 3
-/* Ratings of the near trees when other cores keep taking the best one first. */
+/* Rating passes of one reservation search while other cores keep reserving the chosen tree first. */
 #define RESERVE_RACES 4
 
 size_t upper_size(size_t cores, size_t trees)
