@@ -194,7 +194,7 @@ uint64_t balloc_free_huge(struct balloc *a)
 	case BALLOC_LLFREE:
 		return llfree_free_huge(&a->u.llfree);
 	case BALLOC_BUDDY:
-		return buddy_free_huge(a->u.buddy);
+		return buddy_free_huge_listed(a->u.buddy);
 	default:
 		return list_free_huge(a->u.list);
 	}

@@ -62,7 +62,11 @@ const char *balloc_strerror(const struct balloc *a, int err);
 bool balloc_supports(enum balloc_kind k, unsigned order);
 
 uint64_t balloc_free_frames(struct balloc *a);
-/* Entirely free 2 MiB areas, as the allocator can hand them out. */
+/*
+ * Entirely free 2 MiB areas in the allocator's own free structures, frag's H:
+ * for the buddy allocator its free lists only, not its per-core caches
+ * (shared/design/benchmarks.md, "frag").
+ */
 uint64_t balloc_free_huge(struct balloc *a);
 size_t balloc_metadata_bytes(const struct balloc *a);
 /* Quiescent consistency check; NULL or what is wrong. */

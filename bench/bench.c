@@ -15,6 +15,26 @@
 #include "fmt.h"
 #include "run.h"
 
+/* frag's parameters and counts (keys: docs/benchmarks.md, "RESULT keys"). */
+static void format_frag(struct fmt *f, const struct bench_result *r)
+{
+	fmt_kv_u64(f, "round", r->round);
+	fmt_kv_u64(f, "rounds", r->rounds);
+	fmt_kv_u64(f, "fill_percent", FRAG_FILL_PERCENT);
+	fmt_kv_u64(f, "churn_percent", FRAG_CHURN_PERCENT);
+	fmt_kv_u64(f, "seed", SHUFFLE_SEED);
+	fmt_kv_str(f, "kind", "movable");
+	fmt_kv_u64(f, "allocated", r->allocated);
+	fmt_kv_u64(f, "free_frames", r->free_frames);
+	fmt_kv_u64(f, "free_huge", r->free_huge);
+	/* H / (free / 512): the share of free memory that is whole 2 MiB areas */
+	fmt_kv_fraction(f, "huge_share", r->free_huge * LLFREE_AREA_FRAMES, r->free_frames);
+	fmt_kv_u64(f, "free_areas", r->free_areas);
+	fmt_kv_u64(f, "moves", r->moves);
+	if (r->round == r->rounds && r->huge_got != FRAG_HUGE_UNTRIED)
+		fmt_kv_u64(f, "huge_got", r->huge_got);
+}
+
 void bench_format_result(const struct bench_result *r, char *buf, size_t cap)
 {
 	struct fmt f;
@@ -34,14 +54,10 @@ void bench_format_result(const struct bench_result *r, char *buf, size_t cap)
 	fmt_kv_u64(&f, "put_avg", r->put_avg);
 	fmt_kv_u64(&f, "put_max", r->put_max);
 	fmt_kv_u64(&f, "metadata_bytes", r->metadata);
-	if (r->bench == BENCH_FRAG) {
-		fmt_kv_u64(&f, "round", r->round);
-		fmt_kv_u64(&f, "allocated", r->allocated);
-		fmt_kv_u64(&f, "free_frames", r->free_frames);
-		fmt_kv_u64(&f, "free_huge", r->free_huge);
-		fmt_kv_u64(&f, "free_areas", r->free_areas);
-		fmt_kv_u64(&f, "moves", r->moves);
-	}
+	if (r->alloc == BALLOC_LLFREE)
+		fmt_kv_u64(&f, "tree_areas", LLFREE_AREAS_PER_TREE);
+	if (r->bench == BENCH_FRAG)
+		format_frag(&f, r);
 }
 
 static void emit(const struct bench_env *env, const struct bench_result *res)
@@ -109,7 +125,8 @@ static void report(struct run *r, unsigned iteration)
 		emit(r->env, &res);
 		return;
 	}
-	for (unsigned i = 0; i <= r->rounds; i++) {
+	res.rounds = r->rounds;
+	for (unsigned i = 1; i <= r->rounds; i++) {
 		const struct frag_round *fr = &r->round[i];
 		res.get_min = fr->get[0], res.get_avg = fr->get[1], res.get_max = fr->get[2];
 		res.put_min = fr->put[0], res.put_avg = fr->put[1], res.put_max = fr->put[2];
@@ -120,6 +137,7 @@ static void report(struct run *r, unsigned iteration)
 		res.free_huge = fr->free_huge;
 		res.free_areas = fr->free_areas;
 		res.moves = fr->moves;
+		res.huge_got = fr->huge_got;
 		emit(r->env, &res);
 	}
 }
@@ -143,7 +161,6 @@ static bool run_once(struct run *r, unsigned iteration)
 		r->stats[c] = (struct core_stat){ .op = OP_NONE };
 	atomic_store(&r->arrived, 0);
 	atomic_store(&r->generation, 0);
-	atomic_store(&r->filled, 0);
 	r->env->run(r->cores, core_fn[r->bench], r);
 	bool ok = check_run(r);
 	if (r->bench == BENCH_FRAG)

@@ -63,9 +63,9 @@ struct bench_result {
 	uint64_t allocs; /* per core; frag: frames freed and re-allocated per round, all cores */
 	uint64_t get_min, get_avg, get_max, put_min, put_avg, put_max; /* ns per op */
 	size_t metadata; /* allocator metadata bytes */
-	/* frag only */
-	unsigned round;
-	uint64_t allocated, free_frames, free_huge, free_areas, moves;
+	/* frag only (rounds 1..rounds; huge_got on the last round's line only) */
+	unsigned round, rounds;
+	uint64_t allocated, free_frames, free_huge, free_areas, moves, huge_got;
 };
 
 /* Run every benchmark the options name; non-zero if any failed (an ERROR line says why). */

@@ -414,14 +414,19 @@ uint64_t buddy_free_frames(buddy_t *b)
 	return n;
 }
 
-uint64_t buddy_free_huge(buddy_t *b)
+uint64_t buddy_free_huge_listed(buddy_t *b)
 {
 	uint64_t n = 0;
 	bench_spin_lock(&b->lock);
 	for (unsigned k = BUDDY_HUGE_ORDER; k <= BUDDY_MAX_ORDER; k++)
 		n += b->zone.nr_free[k] << (k - BUDDY_HUGE_ORDER);
 	bench_spin_unlock(&b->lock);
-	return n + (cached_frames(b, 1) >> BUDDY_HUGE_ORDER);
+	return n;
+}
+
+uint64_t buddy_free_huge(buddy_t *b)
+{
+	return buddy_free_huge_listed(b) + (cached_frames(b, 1) >> BUDDY_HUGE_ORDER);
 }
 
 void buddy_cache_params(buddy_t *b, unsigned order, uint32_t *batch, uint32_t *high)

@@ -75,6 +75,10 @@ uint64_t buddy_free_frames(buddy_t *b); /* zone plus caches */
  * whole free 2 MiB block that its core hands out next). Order-0 frames in
  * caches never count: they are not coalesced. */
 uint64_t buddy_free_huge(buddy_t *b);
+/* Only the zone's free lists (blocks of order >= 9 in units of 512 frames),
+ * no per-core cache: what frag counts as entirely free areas
+ * (shared/design/benchmarks.md, "frag"). */
+uint64_t buddy_free_huge_listed(buddy_t *b);
 /* Check list links, orders, alignment, overlap, coalescing and counters
  * (quiescent state only). On failure buddy_validate_error says why. */
 bool buddy_validate(buddy_t *b);

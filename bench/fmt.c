@@ -55,6 +55,27 @@ void fmt_kv_u64(struct fmt *f, const char *key, uint64_t v)
 	fmt_u64(f, v);
 }
 
+void fmt_kv_fraction(struct fmt *f, const char *key, uint64_t num, uint64_t den)
+{
+	fmt_key(f, key);
+	if (den == 0)
+		num = 0, den = 1;
+	fmt_u64(f, num / den);
+	fmt_char(f, '.');
+	uint64_t rest = num % den;
+	while (den > UINT64_MAX / 10) { /* rest * 10 must not overflow */
+		rest >>= 1;
+		den >>= 1;
+	}
+	if (rest >= den) /* a rounding of the halving above; the value is below 1 */
+		rest = den - 1;
+	for (unsigned i = 0; i < 4; i++) { /* long division, one decimal at a time */
+		rest *= 10;
+		fmt_char(f, (char)('0' + rest / den));
+		rest %= den;
+	}
+}
+
 static bool needs_quotes(const char *v)
 {
 	if (!*v)

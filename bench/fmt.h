@@ -24,6 +24,8 @@ void fmt_str(struct fmt *f, const char *s);
 void fmt_u64(struct fmt *f, uint64_t v);
 /* " key=value", without the leading space at the start of a line. */
 void fmt_kv_u64(struct fmt *f, const char *key, uint64_t v);
+/* " key=0.1234": num / den with four decimals, rounded down; den 0 gives 0. */
+void fmt_kv_fraction(struct fmt *f, const char *key, uint64_t num, uint64_t den);
 /* Quoted when the value is empty or holds a space, '"' or '='; '"' and '\' escaped. */
 void fmt_kv_str(struct fmt *f, const char *key, const char *v);
 

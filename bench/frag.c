@@ -1,34 +1,17 @@
 /*
- * frag (shared/design/benchmarks.md, "Definitions"): fill memory with 4 KiB
- * frames, free a random half, then for R rounds each core frees and
- * re-allocates FRAG_PERCENT % of its frames at random. After every round,
+ * frag (shared/design/benchmarks.md, "Definitions", as the paper's artifact
+ * runs it): every core fills its share of 90 % of memory with 4 KiB frames
+ * (movable), core 0 shuffles all of them, every core frees the second half
+ * of its chunk. Then for R rounds every core frees 10 % of what it holds at
+ * random, and after a barrier allocates as many back. After every round,
  * core 0 (all others waiting) counts free frames, entirely free 2 MiB areas
- * and the page moves compaction would need.
+ * and the page moves compaction would need. After the last round, core 0
+ * allocates 2 MiB frames until the allocator has none: as many as it
+ * reported entirely free areas.
  */
 #include "run.h"
 
-#define FRAG_PERCENT 10
-
-/* All cores allocate order-0 frames until the allocator reports out of memory. */
-static void frag_fill(struct run *r, unsigned core)
-{
-	uint64_t frames = r->alloc->frames;
-	for (;;) {
-		uint64_t frame;
-		int err = balloc_get(r->alloc, core, 0, &frame);
-		if (err) {
-			if (!balloc_oom(r->alloc, err))
-				run_fail(&r->stats[core], OP_GET, err);
-			return;
-		}
-		uint64_t i = atomic_fetch_add_explicit(&r->filled, 1, memory_order_relaxed);
-		if (i >= frames) { /* more frames than it manages: report, do not overrun */
-			run_fail(&r->stats[core], OP_OVERFLOW, 0);
-			return;
-		}
-		r->slots[i] = frame;
-	}
-}
+#include "fmt.h"
 
 /* Core 0, all others waiting: counts, entirely free areas and compaction moves. */
 void frag_measure(struct run *r, struct frag_round *out)
@@ -68,50 +51,88 @@ void frag_measure(struct run *r, struct frag_round *out)
 	out->free_huge = balloc_free_huge(r->alloc);
 	out->free_areas = free_areas;
 	out->moves = allocated - kept;
+	out->huge_got = 0;
 }
 
-/* One round: free FRAG_PERCENT % of this core's frames at random, then re-allocate as many. */
+/* One round: free FRAG_CHURN_PERCENT % of this core's frames at random; barrier; as many back. */
 static void frag_round(struct run *r, unsigned core)
 {
 	struct core_stat *st = &r->stats[core];
 	uint64_t *mine = r->slots + st->lo;
-	uint64_t k = st->live * FRAG_PERCENT / 100;
+	uint64_t k = st->live * FRAG_CHURN_PERCENT / 100;
 
 	for (uint64_t i = 0; i < k; i++) /* partial Fisher-Yates: k random frames to the front */
 		swap(mine, i, i + rand_below(&st->seed, st->live - i));
 	uint64_t t0 = r->env->ticks();
 	st->put_ops = run_put_all(r, core, mine, k);
 	uint64_t t1 = r->env->ticks();
-	st->get_ops = run_get_all(r, core, mine, st->put_ops);
+	run_barrier(r, core);
 	uint64_t t2 = r->env->ticks();
+	st->get_ops = run_get_all(r, core, mine, st->put_ops);
+	uint64_t t3 = r->env->ticks();
 	st->put_ticks = t1 - t0;
-	st->get_ticks = t2 - t1;
+	st->get_ticks = t3 - t2;
+}
+
+/*
+ * Core 0 after the last round: 2 MiB frames until the allocator reports
+ * none, into the slots behind every core's chunk (at least 10 % of the
+ * frames, more than there are areas); then all of them back.
+ */
+static uint64_t frag_huge_until_empty(struct run *r, uint64_t first_slot)
+{
+	uint64_t *huge = r->slots + first_slot;
+	uint64_t room = r->alloc->frames - first_slot, got = 0;
+	for (;;) {
+		uint64_t frame;
+		int err = balloc_get(r->alloc, 0, LLFREE_HUGE_ORDER, &frame);
+		if (err) {
+			if (!balloc_oom(r->alloc, err))
+				run_fail(&r->stats[0], OP_GET, err);
+			break;
+		}
+		if (got == room) { /* more 2 MiB frames than areas: report, do not overrun */
+			run_fail(&r->stats[0], OP_OVERFLOW, 0);
+			balloc_put(r->alloc, 0, frame, LLFREE_HUGE_ORDER);
+			break;
+		}
+		huge[got++] = frame;
+	}
+	for (uint64_t i = got; i-- > 0;) {
+		int err = balloc_put(r->alloc, 0, huge[i], LLFREE_HUGE_ORDER);
+		if (err)
+			run_fail(&r->stats[0], OP_PUT, err);
+	}
+	return got;
+}
+
+/* Setup: fill, shuffle, free the second half of each chunk; st->lo/live describe what is kept. */
+static void frag_setup(struct run *r, unsigned core, uint64_t chunk)
+{
+	struct core_stat *st = &r->stats[core];
+	st->lo = chunk * core;
+	run_barrier(r, core);
+	run_get_all(r, core, r->slots + st->lo, chunk);
+	run_barrier(r, core);
+	if (core == 0) {
+		uint64_t seed = SHUFFLE_SEED;
+		shuffle(r->slots, chunk * r->cores, &seed);
+	}
+	run_barrier(r, core);
+	st->live = chunk - chunk / 2;
+	run_put_all(r, core, r->slots + st->lo + st->live, chunk / 2);
+	st->seed = SHUFFLE_SEED + 1 + core;
+	st->get_ops = st->put_ops = 0;
+	run_barrier(r, core);
 }
 
 void frag_core(unsigned core, void *arg)
 {
 	struct run *r = arg;
 	struct core_stat *st = &r->stats[core];
+	uint64_t chunk = frag_chunk(r->alloc->frames, r->cores);
 
-	run_barrier(r, core);
-	frag_fill(r, core);
-	run_barrier(r, core);
-	if (core == 0) {
-		uint64_t seed = SHUFFLE_SEED;
-		shuffle(r->slots, atomic_load(&r->filled), &seed);
-	}
-	run_barrier(r, core);
-	/* Chunks of the shuffled array; each core frees the second half of its own. */
-	uint64_t n = atomic_load(&r->filled);
-	if (n > r->alloc->frames)
-		n = r->alloc->frames;
-	st->lo = n * core / r->cores;
-	uint64_t len = n * (core + 1) / r->cores - st->lo;
-	st->live = len - len / 2;
-	run_put_all(r, core, r->slots + st->lo + st->live, len / 2);
-	st->seed = SHUFFLE_SEED + 1 + core;
-	st->get_ops = st->put_ops = 0;
-	run_barrier(r, core);
+	frag_setup(r, core, chunk);
 	for (unsigned round = 0; round <= r->rounds; round++) {
 		if (round > 0)
 			frag_round(r, core);
@@ -126,7 +147,40 @@ void frag_core(unsigned core, void *arg)
 		}
 		run_barrier(r, core);
 	}
+	if (core == 0)
+		r->round[r->rounds].huge_got =
+			balloc_supports(r->alloc->kind, LLFREE_HUGE_ORDER)
+				? frag_huge_until_empty(r, chunk * r->cores)
+				: FRAG_HUGE_UNTRIED;
+	run_barrier(r, core);
 	run_put_all(r, core, r->slots + st->lo, st->live);
+}
+
+uint64_t frag_chunk(uint64_t frames, unsigned cores)
+{
+	/* floor(0.9 * frames / T) without overflow for any frame count */
+	uint64_t fill = frames / 100 * FRAG_FILL_PERCENT + frames % 100 * FRAG_FILL_PERCENT / 100;
+	return fill / cores;
+}
+
+/* ERROR msg="<what> <a> != <other> <b> (round N)" */
+static void frag_mismatch(struct run *r, const char *what, uint64_t a, const char *other,
+			  uint64_t b, unsigned round)
+{
+	char msg[192];
+	struct fmt f;
+	fmt_init(&f, msg, sizeof(msg));
+	fmt_str(&f, what);
+	fmt_char(&f, ' ');
+	fmt_u64(&f, a);
+	fmt_str(&f, " != ");
+	fmt_str(&f, other);
+	fmt_char(&f, ' ');
+	fmt_u64(&f, b);
+	fmt_str(&f, " (round ");
+	fmt_u64(&f, round);
+	fmt_char(&f, ')');
+	run_print(r->env, "ERROR", r, msg);
 }
 
 bool frag_check(struct run *r)
@@ -134,10 +188,16 @@ bool frag_check(struct run *r)
 	for (unsigned i = 0; i <= r->rounds; i++) {
 		const struct frag_round *fr = &r->round[i];
 		if (fr->allocated + fr->free_frames != r->alloc->frames) {
-			run_print(r->env, "ERROR", r,
-				      "free frames + allocated frames != managed frames");
+			frag_mismatch(r, "allocated + free frames", fr->allocated + fr->free_frames,
+				      "managed frames", r->alloc->frames, i);
 			return false;
 		}
+	}
+	const struct frag_round *last = &r->round[r->rounds];
+	if (last->huge_got != FRAG_HUGE_UNTRIED && last->huge_got != last->free_huge) {
+		frag_mismatch(r, "2 MiB frames allocated after the last round", last->huge_got,
+			      "entirely free 2 MiB areas H", last->free_huge, r->rounds);
+		return false;
 	}
 	return true;
 }

@@ -14,6 +14,9 @@
 #define BENCH_LINE_MAX 512
 #define NO_FRAME UINT64_MAX /* an empty slot in a frame array */
 #define SHUFFLE_SEED 42
+/* frag (shared/design/benchmarks.md): share of memory filled, share of each core's frames per round */
+#define FRAG_FILL_PERCENT 90
+#define FRAG_CHURN_PERCENT 10
 
 /* ---- WyRand (Wang Yi's wyrand: one 64x64->128 multiply per number) ---- */
 
@@ -46,13 +49,13 @@ static inline void shuffle(uint64_t *a, uint64_t n, uint64_t *state)
 
 /* ---- shared state of one run ---- */
 
-enum op { OP_NONE, OP_GET, OP_PUT, OP_OVERFLOW };
+enum op { OP_NONE, OP_GET, OP_PUT, OP_OVERFLOW }; /* overflow: more frames than managed */
 
 struct core_stat {
 	_Alignas(64) uint64_t get_ticks, get_ops, put_ticks, put_ops;
 	int err; /* first allocator error of this core, with the operation */
 	enum op op;
-	uint64_t lo, live; /* frag: this core's chunk of the frame array, live frames */
+	uint64_t lo, live; /* frag: this core's chunk of the frame array, frames it keeps (K) */
 	uint64_t seed;
 	atomic_uint arrived; /* barrier generation + 1 at this core's last arrival */
 };
@@ -60,7 +63,10 @@ struct core_stat {
 struct frag_round {
 	uint64_t get[3], put[3]; /* min, avg, max ns */
 	uint64_t allocs, allocated, free_frames, free_huge, free_areas, moves;
+	uint64_t huge_got; /* last round only: 2 MiB frames allocated until none was left */
 };
+/* huge_got of an allocator without 2 MiB frames (the list strawman) */
+#define FRAG_HUGE_UNTRIED UINT64_MAX
 
 struct run {
 	const struct bench_env *env;
@@ -74,9 +80,8 @@ struct run {
 	_Alignas(64) atomic_uint arrived;
 	_Alignas(64) atomic_uint generation;
 	/* frag */
-	_Alignas(64) atomic_uint_fast64_t filled;
 	unsigned rounds;
-	struct frag_round *round;
+	struct frag_round *round; /* [0]: after the setup (not reported), [1..rounds] */
 	uint16_t *area_count; /* allocated frames per 2 MiB area */
 	uint64_t *histogram;  /* areas per allocated-frame count 0..512 */
 };
@@ -102,7 +107,10 @@ void bulk_core(unsigned core, void *arg);
 void repeat_core(unsigned core, void *arg);
 void rand_core(unsigned core, void *arg);
 void frag_core(unsigned core, void *arg);
+/* After a frag run: counts add up, and the 2 MiB frames got equal the last round's H. */
 bool frag_check(struct run *r);
+/* Frames each of `cores` cores allocates in frag's setup: floor(0.9 * frames / cores). */
+uint64_t frag_chunk(uint64_t frames, unsigned cores);
 /* Core 0 between rounds: counts of the frames the cores hold (lo..lo+live each). */
 void frag_measure(struct run *r, struct frag_round *out);
 

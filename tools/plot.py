@@ -11,9 +11,10 @@ the per-core average; error bars from the smallest per-core min to the
 largest per-core max):
   bulk-orderN.png, rand-orderN.png   alloc (get) and free (put) side by side
   repeat-orderN.png                  alloc+free pair
-and for frag (frag.png): the share of free memory that is whole free 2 MiB
-areas (free_huge * 512 / free_frames) and the page moves compaction would
-need, per round, one line per allocator and core count.
+and for frag (frag.png), as the paper draws it: per round, the share of free
+memory that is whole 2 MiB areas (H / (free / 512), the huge_share key) and
+the page moves compaction would need, one line per allocator, core count and
+memory size (and tree size, when the runs differ in it).
 
 Every allocator has one colour in every figure (ALLOC_COLORS); the title
 names where the numbers come from (host, QEMU, hardware: ENV and BOOT lines).
@@ -145,33 +146,81 @@ def timing_figure(plt, rows, bench, order, logy):
     return fig
 
 
-def plot_frag(plt, rows, many_envs, outdir):
+def frag_share(row):
+    """Percent of free memory in whole 2 MiB areas: H / (free / 512)."""
+    if row.get("huge_share"):
+        return 100 * num(row, "huge_share")
+    free = num(row, "free_frames")
+    return 100 * num(row, "free_huge") * AREA_FRAMES / free if free > 0 else 0.0
+
+
+def frag_label(row, many_envs, show_tree):
+    """'llfree, 8 cores, 16 GiB' (+ tree size when runs differ in it, + environment)."""
+    gib = num(row, "memory") / (1 << 30)
+    size = ("%.4g GiB" % gib) if gib >= 1 else ("%.4g MiB" % (gib * 1024))
+    name = "%s, %s, %s" % (row["alloc"], cores_text(int(num(row, "cores"))), size)
+    if show_tree and row.get("tree_areas"):
+        name += ", %d-area trees" % int(num(row, "tree_areas"))
+    return name + (" [%s]" % env_label(row) if many_envs else "")
+
+
+def frag_series(rows, many_envs):
+    """label -> sorted [(round, % of free memory in whole areas, page moves)], means over
+    iterations. Rounds from 1 (logs of the older definition also report round 0)."""
+    show_tree = len({r.get("tree_areas", "") for r in rows if r["alloc"] == "llfree"}) > 1
+    # Runs of the same allocator and size from different logs (an A/B of two builds)
+    # stay apart: their labels name the log.
+    sources = defaultdict(set)
+    for r in rows:
+        sources[frag_label(r, many_envs, show_tree)].add(r.get("source", ""))
     cells = defaultdict(list)
     for r in rows:
-        name = series_name(r, many_envs, ", %d cores" % int(num(r, "cores")))
-        cells[(name, int(num(r, "round")))].append(r)
+        rnd = int(num(r, "round"))
+        if rnd < 1:
+            continue
+        name = frag_label(r, many_envs, show_tree)
+        if len(sources[name]) > 1:
+            name += " (%s)" % os.path.basename(r.get("source", ""))
+        cells[(name, rnd)].append(r)
     series = defaultdict(list)
     for (name, rnd), rs in cells.items():
-        share = [num(r, "free_huge") * AREA_FRAMES / num(r, "free_frames")
-                 for r in rs if num(r, "free_frames") > 0]
+        share = sum(frag_share(r) for r in rs) / len(rs)
         moves = sum(num(r, "moves") for r in rs) / len(rs)
-        series[name].append((rnd, 100 * sum(share) / len(share) if share else 0.0, moves))
+        series[name].append((rnd, share, moves))
+    return OrderedDict((n, sorted(series[n])) for n in sorted(series))
+
+
+def frag_figure(plt, rows, many_envs):
+    """The paper's fragmentation figure: per round, the share of free memory that is whole
+    2 MiB areas, and the page moves compaction would need; one line per run, one colour per
+    allocator (line styles tell runs of one allocator apart)."""
+    series = frag_series(rows, many_envs)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for name in sorted(series):
-        pts = sorted(series[name])
-        a1.plot([p[0] for p in pts], [p[1] for p in pts], label=name)
-        a2.plot([p[0] for p in pts], [p[2] for p in pts], label=name)
-    a1.set_title("frag: free memory as whole 2 MiB areas")
-    a1.set_ylabel("% of free frames")
+    styles = defaultdict(lambda: iter(["-", "--", ":", "-."] * 8))
+    for name, pts in series.items():
+        alloc = name.split(",")[0]
+        look = dict(label=name, color=alloc_color(alloc), linestyle=next(styles[alloc]))
+        rounds = [p[0] for p in pts]
+        a1.plot(rounds, [p[1] for p in pts], **look)
+        a2.plot(rounds, [p[2] for p in pts], **look)
+    a1.set_title("frag: free memory in whole 2 MiB areas")
+    a1.set_ylabel("% of free memory")
     a1.set_ylim(0, 100)
     a2.set_title("frag: page moves compaction would need")
-    a2.set_ylabel("frames to move")
+    a2.set_ylabel("4 KiB frames to move")
     a2.set_ylim(bottom=0)
     for ax in (a1, a2):
         ax.set_xlabel("round")
+        ax.set_xlim(left=0)
         ax.grid(True, alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize="small")
+    fig.suptitle(title_source(rows), fontsize="medium")
     fig.tight_layout()
+    return fig
+
+
+def plot_frag(plt, rows, many_envs, outdir):
+    fig = frag_figure(plt, rows, many_envs)
     path = os.path.join(outdir, "frag.png")
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -30,6 +30,9 @@ static void usage(FILE *out)
 		"  --mem_percent=PERCENT share of --memory the allocators manage (default %u;\n"
 		"                     --mem= is its old name)\n"
 		"  --memory=SIZE      size of the managed region, suffix K/M/G/T (default 4G)\n"
+		"  --cpus=N           run up to N threads although fewer CPUs are here: threads\n"
+		"                     share the CPUs round-robin (for frag's counts; times then\n"
+		"                     mean little). Default: the CPUs this process may use\n"
 		"  -h, --help         this text\n"
 		"Per core, bulk/repeat/rand allocate frames/T/2 >> order frames, T = the largest\n"
 		"core count. Times are ns per operation (repeat: per alloc+free pair), min/avg/max\n"
@@ -38,8 +41,21 @@ static void usage(FILE *out)
 		BENCH_DEFAULT_MEM_PERCENT);
 }
 
+/* --cpus=N (host only): 1..BENCH_MAX_CORES, or exit 2. */
+static unsigned parse_cpus(const char *value)
+{
+	char *end;
+	unsigned long n = strtoul(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end || n == 0 || n > BENCH_MAX_CORES) {
+		fprintf(stderr, "llfree-bench: --cpus=%s: expected a number 1..%u\n", value,
+			BENCH_MAX_CORES);
+		exit(2);
+	}
+	return (unsigned)n;
+}
+
 /* "--key=value" or "key=value" into the options; exits 2 with a reason on error. */
-static void parse_arg(struct bench_opts *o, const char *arg)
+static void parse_arg(struct bench_opts *o, unsigned *cpus, const char *arg)
 {
 	char key[64];
 	const char *s = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
@@ -51,6 +67,10 @@ static void parse_arg(struct bench_opts *o, const char *arg)
 	}
 	memcpy(key, s, (size_t)(eq - s));
 	key[eq - s] = '\0';
+	if (strcmp(key, "cpus") == 0) {
+		*cpus = parse_cpus(eq + 1);
+		return;
+	}
 	const char *err = bench_option(o, key, eq + 1);
 	if (err) {
 		fprintf(stderr, "llfree-bench: --%s=%s: %s\n", key, eq + 1, err);
@@ -62,12 +82,13 @@ int main(int argc, char **argv)
 {
 	struct bench_opts opts;
 	bench_opts_default(&opts);
+	unsigned cpus = 0; /* --cpus: 0 = the CPUs this process may use */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
 		}
-		parse_arg(&opts, argv[i]);
+		parse_arg(&opts, &cpus, argv[i]);
 	}
 	uint64_t memory = opts.memory ? opts.memory : DEFAULT_MEMORY;
 
@@ -77,6 +98,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "llfree-bench: TSC calibration failed\n");
 		return 1;
 	}
+	if (cpus)
+		env.cpus = cpus;
 	struct table table;
 	table_init(&table);
 	env.result = table_add;

@@ -107,6 +107,7 @@ typedef enum tree_match {
 	TREE_MATCH_PARTIAL, /* partly filled, of the wanted kind */
 	TREE_MATCH_FREE,    /* entirely free, any kind */
 	TREE_MATCH_ANY,     /* enough frames, any kind */
+	TREE_MATCH_FILL,    /* partly filled of the wanted kind, or entirely free (tree_rating) */
 } tree_match_t;
 
 /*
@@ -206,8 +207,48 @@ static inline bool tree_matches(tree_t t, const tree_change_t *arg)
 		return free == arg->capacity && (!tree_fixed(t) || tree_kind(t) == arg->kind);
 	case TREE_MATCH_ANY:
 		return true;
+	case TREE_MATCH_FILL:
+		return free == arg->capacity ? !tree_fixed(t) || tree_kind(t) == arg->kind
+					     : tree_kind(t) == arg->kind;
 	}
 	return false;
+}
+
+/* Ratings of tree_rating, lowest first. */
+#define TREE_RATING_NONE 0u
+#define TREE_RATING_FREE 1u
+#define TREE_RATING_PARTIAL 2u
+
+/*
+ * How good a reservation of this tree is for a core that allocates
+ * arg->frames of arg->kind (design 2, "Upper allocator"): higher is better,
+ * TREE_RATING_NONE for a tree it cannot reserve. A partly filled tree of
+ * the kind rates above every entirely free tree, and the fewer free frames
+ * it has the better: allocations refill the fullest trees, so that the
+ * others only drain under frees and their areas become entirely free. An
+ * entirely free tree (any kind not fixed to another) comes next; partly
+ * filled trees of other kinds and offline trees are not rated at all (only
+ * the last search pass takes other kinds' trees).
+ */
+static inline uint32_t tree_rating(tree_t t, const tree_change_t *arg)
+{
+	uint32_t free = tree_free(t);
+	if (tree_reserved(t) || free < arg->frames || free == 0 || tree_offline(t))
+		return TREE_RATING_NONE;
+	if (free == arg->capacity)
+		return !tree_fixed(t) || tree_kind(t) == arg->kind ? TREE_RATING_FREE : TREE_RATING_NONE;
+	if (tree_kind(t) != arg->kind)
+		return TREE_RATING_NONE;
+	return TREE_RATING_PARTIAL + (LLFREE_TREE_FRAMES - free);
+}
+
+/* A tree with at most this many free frames is nearly full: a search takes the first one. */
+#define TREE_GOOD_FREE (LLFREE_TREE_FRAMES / 8)
+
+/* A partly filled tree of the kind that is nearly full (at most TREE_GOOD_FREE free). */
+static inline bool tree_rating_good(uint32_t rating)
+{
+	return rating >= TREE_RATING_PARTIAL + LLFREE_TREE_FRAMES - TREE_GOOD_FREE;
 }
 
 /*

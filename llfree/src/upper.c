@@ -12,8 +12,8 @@
 #include "persist.h"
 #include "upper_res.h"
 
-/* Trees searched around the previous one for a partial tree before anything else. */
-#define NEAR_TREES 32
+/* Rating passes of one reservation search while other cores keep reserving the chosen tree first. */
+#define RESERVE_RACES 4
 
 size_t upper_size(size_t cores, size_t trees)
 {
@@ -85,44 +85,96 @@ static bool drop_if_offline(const llfree_t *self, struct llfree_reservation *res
 	return true;
 }
 
-typedef struct search_pass {
-	tree_match_t match;
-	bool near_only;
-} search_pass_t;
-
-/* Partial trees fill holes; entirely free trees are kept for huge frames (design 2). */
-static const search_pass_t SMALL_PASSES[] = {
-	{ TREE_MATCH_PARTIAL, true },
-	{ TREE_MATCH_FREE, false },
-	{ TREE_MATCH_PARTIAL, false },
-	{ TREE_MATCH_ANY, false },
-};
-static const search_pass_t HUGE_PASSES[] = {
-	{ TREE_MATCH_FREE, false },
-	{ TREE_MATCH_PARTIAL, false },
-	{ TREE_MATCH_ANY, false },
-};
-
-static bool reserve_in_pass(const llfree_t *self, struct llfree_reservation *res, size_t start,
-			    unsigned kind, uint32_t frames, search_pass_t pass)
+/*
+ * Reserve tree for (res, kind) if it still matches; the old reservation
+ * ends. False also when the tree went offline meanwhile (then it is dropped).
+ */
+static LLFREE_HOT bool try_reserve(const llfree_t *self, struct llfree_reservation *res, size_t tree,
+			tree_change_t change)
 {
-	size_t count = pass.near_only && self->trees > NEAR_TREES ? NEAR_TREES : self->trees;
-	for (size_t i = 0; i < count; i++) {
+	tree_t seen;
+	if (!tree_update(&self->tree_entries[tree], tree_reserve, &change, &seen))
+		return false;
+	LLFREE_HOOK(LLFREE_HOOK_TRANSIT_RESERVE, tree);
+	swap_reservation(self, res, tree, tree_free(seen));
+	return !drop_if_offline(self, res, tree);
+}
+
+/*
+ * Small kinds (design 2, "Upper allocator"): the tree to reserve, rated by
+ * tree_rating, searching from start alternately right and left. The first
+ * tree that is nearly full (tree_rating_good) ends the search: allocations
+ * refill the fullest trees. Without one, the search goes on over every tree
+ * and takes the best, except that when the NEAR_TREES nearest hold no partly
+ * filled tree of the kind at all (fresh memory, as in bulk) it takes the
+ * nearest entirely free tree there. Returns the rating, TREE_RATING_NONE if
+ * no tree will do.
+ */
+static uint32_t best_tree(const llfree_t *self, size_t start, unsigned kind, uint32_t frames,
+			  size_t *best)
+{
+	uint32_t best_rating = TREE_RATING_NONE;
+	for (size_t i = 0; i < self->trees; i++) {
+		if (i == NEAR_TREES && best_rating == TREE_RATING_FREE)
+			break;
 		size_t tree = near_tree(self, start, i);
 		tree_change_t change = tree_frames(self, tree, frames);
 		change.kind = kind;
-		change.match = pass.match;
-		tree_t seen;
-		if (!tree_matches(tree_load(&self->tree_entries[tree]), &change))
-			continue;
-		if (tree_update(&self->tree_entries[tree], tree_reserve, &change, &seen)) {
-			LLFREE_HOOK(LLFREE_HOOK_TRANSIT_RESERVE, tree);
-			swap_reservation(self, res, tree, tree_free(seen));
-			return !drop_if_offline(self, res, tree);
+		uint32_t rating = tree_rating(tree_load(&self->tree_entries[tree]), &change);
+		if (rating > best_rating) {
+			best_rating = rating;
+			*best = tree;
+			if (tree_rating_good(rating))
+				break;
 		}
+	}
+	return best_rating;
+}
+
+/* Reserve the best tree; another core may take it first: then search again, a bounded number of times. */
+static bool reserve_best(const llfree_t *self, struct llfree_reservation *res, size_t start,
+			 unsigned kind, uint32_t frames)
+{
+	for (unsigned race = 0; race < RESERVE_RACES; race++) {
+		size_t tree = 0;
+		if (best_tree(self, start, kind, frames, &tree) == TREE_RATING_NONE)
+			return false;
+		tree_change_t change = tree_frames(self, tree, frames);
+		change.kind = kind;
+		change.match = TREE_MATCH_FILL;
+		if (try_reserve(self, res, tree, change))
+			return true;
 	}
 	return false;
 }
+
+/* The first tree from start (alternating right and left) that matches. */
+static bool reserve_first(const llfree_t *self, struct llfree_reservation *res, size_t start,
+			  unsigned kind, uint32_t frames, tree_match_t match)
+{
+	for (size_t i = 0; i < self->trees; i++) {
+		size_t tree = near_tree(self, start, i);
+		tree_change_t change = tree_frames(self, tree, frames);
+		change.kind = kind;
+		change.match = match;
+		if (tree_matches(tree_load(&self->tree_entries[tree]), &change) &&
+		    try_reserve(self, res, tree, change))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Where a search goes after reserve_best found nothing (small kinds),
+ * and the whole search of huge frames, which want entirely free trees: a
+ * partly filled tree of the kind is still better for small frames than
+ * breaking into an entirely free one (design 2, "Anti-fragmentation").
+ */
+static const tree_match_t SMALL_PASSES[] = { TREE_MATCH_PARTIAL, TREE_MATCH_FREE, TREE_MATCH_ANY };
+static const tree_match_t HUGE_PASSES[] = { TREE_MATCH_FREE, TREE_MATCH_PARTIAL, TREE_MATCH_ANY };
+#define PASSES 3
+_Static_assert(sizeof(SMALL_PASSES) == PASSES * sizeof(tree_match_t), "small passes");
+_Static_assert(sizeof(HUGE_PASSES) == PASSES * sizeof(tree_match_t), "huge passes");
 
 /* Reserve a new tree with at least 2^order frames for (core, kind). */
 static llfree_result_t reserve_tree(const llfree_t *self, size_t core, unsigned kind,
@@ -131,12 +183,13 @@ static llfree_result_t reserve_tree(const llfree_t *self, size_t core, unsigned 
 	struct llfree_reservation *res = upper_reservation(self, core, kind);
 	reservation_t cur = atomic_load_explicit(&res->word, memory_order_acquire);
 	size_t start = res_present(cur) ? res_tree(cur) : core_start_tree(self, core);
+	uint32_t frames = 1u << order;
 	bool huge = kind == LLFREE_KIND_HUGE;
-	const search_pass_t *passes = huge ? HUGE_PASSES : SMALL_PASSES;
-	size_t count = huge ? sizeof(HUGE_PASSES) / sizeof(HUGE_PASSES[0])
-			    : sizeof(SMALL_PASSES) / sizeof(SMALL_PASSES[0]);
-	for (size_t p = 0; p < count; p++)
-		if (reserve_in_pass(self, res, start, kind, 1u << order, passes[p]))
+	if (!huge && reserve_best(self, res, start, kind, frames))
+		return LLFREE_OK;
+	const tree_match_t *passes = huge ? HUGE_PASSES : SMALL_PASSES;
+	for (size_t p = 0; p < PASSES; p++)
+		if (reserve_first(self, res, start, kind, frames, passes[p]))
 			return LLFREE_OK;
 	return LLFREE_ERR_MEMORY;
 }

@@ -31,6 +31,17 @@ typedef uint64_t reservation_t;
 #define RES_ROW_SHIFT (RES_PRESENT_SHIFT + 1)
 #define RES_ROW_BITS (64u - RES_ROW_SHIFT)
 
+/*
+ * A reservation search (upper.c, best_tree) that finds no partly filled tree
+ * of the kind among this many trees nearest the previous one takes the
+ * nearest entirely free tree there instead of searching every tree.
+ * -DLLFREE_NEAR_TREES=N for experiments (docs/fragmentation.md).
+ */
+#ifndef LLFREE_NEAR_TREES
+#define LLFREE_NEAR_TREES 256
+#endif
+#define NEAR_TREES ((size_t)LLFREE_NEAR_TREES)
+
 /* Rows of one tree, and the row number of the whole range where a tree starts. */
 #define TREE_ROWS (LLFREE_AREAS_PER_TREE * BITFIELD_ROWS)
 

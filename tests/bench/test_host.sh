@@ -9,7 +9,7 @@ fail() { echo "test_host.sh: FAIL: $*" >&2; exit 1; }
 out=$("$bin" --help) || fail "--help exited $?"
 grep -q -- '--memory=SIZE' <<<"$out" || fail "--help does not list --memory"
 
-for bad in --bogus=1 --cores=0 --orders=11 --bench=slab --memory=4X --mem=0 bench cores= --iterations; do
+for bad in --bogus=1 --cpus=0 --cpus=x --cores=0 --orders=11 --bench=slab --memory=4X --mem=0 bench cores= --iterations; do
   set +e; err=$("$bin" "$bad" 2>&1 >/dev/null); rc=$?; set -e
   [ $rc -eq 2 ] || fail "$bad: exit $rc, want 2"
   grep -q '^llfree-bench: ' <<<"$err" || fail "$bad: no message: $err"
@@ -26,4 +26,9 @@ grep -Eq '^bulk +0 +1 \| +[0-9]+ +[0-9]+ +[0-9.]+ \|' <<<"$log" || fail "no rati
 # Kernel command-line form works too.
 log=$("$bin" memory=16M bench=bulk alloc=llfree cores=1 orders=9 iterations=1) || fail "key=value run exited $?"
 grep -q '^RESULT bench=bulk alloc=llfree cores=1 order=9 ' <<<"$log" || fail "key=value arguments"
+# --cpus: more threads than CPUs (frag's counts on a small machine); the BENCH line says so.
+log=$("$bin" --cpus=5 --memory=16M --bench=frag --alloc=llfree --cores=5 --rounds=2 --iterations=1) \
+  || fail "--cpus=5 run exited $?"
+grep -Eq '^BENCH .* cpus=5 max_cores=5 ' <<<"$log" || fail "--cpus=5: BENCH line"
+[ "$(grep -c '^RESULT bench=frag alloc=llfree cores=5 ' <<<"$log")" -eq 2 ] || fail "--cpus=5: frag rounds"
 echo "test_host.sh: ok"

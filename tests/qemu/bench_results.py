@@ -5,7 +5,14 @@
       --orders=0,9 --cores=1,2 --iterations=1 --rounds=2
       Exit 1 unless every expected RESULT row is there exactly once, with a
       value for every key: one per bench x alloc x order x cores x iteration
-      (frag: order 0 only, one row per round 0..rounds). Says what is missing.
+      (frag: order 0 only, one row per round 1..rounds, the last with huge_got).
+      Says what is missing.
+
+  bench_results.py frag CSV... [--rounds=1,10,35,50,100]
+      frag per round for people: mean over iterations of the share of free
+      memory in whole 2 MiB areas (H / (free / 512)) and of the page moves,
+      per allocator, and LLFree's moves as a share of buddy's (same cores and
+      memory). The paper: 0.36 at round 10, 0.04 at round 100.
 
   bench_results.py table CSV...
       buddy/LLFree table for people: mean get_avg and put_avg (ns per op)
@@ -22,7 +29,10 @@ from collections import defaultdict
 
 KEYS = ["bench", "alloc", "cores", "order", "iteration", "memory", "allocs",
         "get_min", "get_avg", "get_max", "put_min", "put_avg", "put_max", "metadata_bytes"]
-FRAG_KEYS = ["round", "allocated", "free_frames", "free_huge", "free_areas", "moves"]
+FRAG_KEYS = ["round", "rounds", "fill_percent", "churn_percent", "seed", "allocated",
+             "free_frames", "free_huge", "free_areas", "moves"]
+# Not integers: checked for presence (and huge_got only on the last round).
+FRAG_TEXT_KEYS = ["kind", "huge_share"]
 
 
 def load(paths):
@@ -41,7 +51,7 @@ def expected(args):
     """Every (bench, alloc, order, cores, iteration, round) the options ask for."""
     for bench in args.bench.split(","):
         orders = [0] if bench == "frag" else ints(args.orders)
-        rounds = range(args.rounds + 1) if bench == "frag" else [None]
+        rounds = range(1, args.rounds + 1) if bench == "frag" else [None]
         for alloc in args.alloc.split(","):
             for order in orders:
                 for cores in ints(args.cores):
@@ -61,8 +71,14 @@ def check(args):
     problems = []
     seen = defaultdict(int)
     for i, row in enumerate(rows, 1):
-        keys = KEYS + (FRAG_KEYS if row.get("bench") == "frag" else [])
-        empty = [k for k in keys if not (row.get(k) or "").strip()]
+        frag = row.get("bench") == "frag"
+        keys = KEYS + (FRAG_KEYS if frag else [])
+        present = keys + (FRAG_TEXT_KEYS if frag else [])
+        # huge_got: after the last round, for allocators with 2 MiB frames
+        if frag and row.get("round") == row.get("rounds") and row.get("alloc") != "list":
+            keys = keys + ["huge_got"]
+            present = present + ["huge_got"]
+        empty = [k for k in present if not (row.get(k) or "").strip()]
         if empty:
             problems.append("row %d (log line %s): no value for %s" %
                             (i, row.get("line", "?"), ", ".join(empty)))
@@ -134,6 +150,39 @@ def table(args):
     return 0
 
 
+def frag_table(args):
+    want = ints(args.rounds)
+    sums = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
+    for row in load(args.csv):
+        if row["bench"] != "frag" or int(row["round"]) not in want:
+            continue
+        run = (int(row["cores"]), int(row["memory"]))
+        s = sums[(run, (row["alloc"], row.get("tree_areas", "")), int(row["round"]))]
+        free = float(row["free_frames"])
+        s[0] += 100 * float(row["free_huge"]) * 512 / free if free else 0.0
+        s[1] += float(row["moves"])
+        s[2] += float(row["free_huge"])
+        s[3] += 1
+    runs = sorted({k[0] for k in sums})
+    allocs = sorted({k[1] for k in sums})
+    print("frag: mean over iterations; share = free memory in whole 2 MiB areas; "
+          "moves/buddy = moves / buddy's moves")
+    print("%5s %7s %5s %-7s %5s | %9s %7s %10s %11s" %
+          ("cores", "GiB", "tree", "alloc", "round", "H", "share", "moves", "moves/buddy"))
+    for run in runs:
+        for alloc in allocs:
+            for rnd in want:
+                s = sums.get((run, alloc, rnd))
+                if not s:
+                    continue
+                b = sums.get((run, ("buddy", ""), rnd))
+                ratio = "%11.4f" % (s[1] / b[1]) if b and b[1] else "%11s" % "-"
+                print("%5d %7.2f %5s %-7s %5d | %9.0f %6.1f%% %10.0f %s" %
+                      (run[0], run[1] / (1 << 30), alloc[1] or "-", alloc[0], rnd, s[2] / s[3],
+                       s[0] / s[3], s[1] / s[3], ratio))
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -147,8 +196,11 @@ def main(argv=None):
     c.add_argument("--rounds", type=int, required=True)
     t = sub.add_parser("table", help="buddy/LLFree ratio table")
     t.add_argument("csv", nargs="+")
+    f = sub.add_parser("frag", help="frag per round: whole 2 MiB areas, page moves, vs buddy")
+    f.add_argument("csv", nargs="+")
+    f.add_argument("--rounds", default="1,10,35,50,100")
     args = ap.parse_args(argv)
-    return check(args) if args.cmd == "check" else table(args)
+    return {"check": check, "table": table, "frag": frag_table}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@
                     on a quiet 16-core Xeon VM
   qemu-uefi.log     a real kernel boot under QEMU/TCG with OVMF (UEFI): 2 CPUs,
                     every benchmark, 1 and 2 cores, 2 iterations, 5 frag rounds
+  host-frag.log     a real frag run as benchmarks.md now defines it (llfree and
+                    buddy, 2 cores, 1 GiB, 60 rounds) on the development machine
 
 Run with /usr/bin/python3 (plot.py needs Debian's matplotlib).
 """
@@ -34,6 +36,7 @@ CRAFTED = os.path.join(HERE, "qemu-crafted.log")
 HOST = os.path.join(HERE, "host.log")
 HOST16 = os.path.join(HERE, "host-16cores.log")
 UEFI = os.path.join(HERE, "qemu-uefi.log")
+HOST_FRAG = os.path.join(HERE, "host-frag.log")
 PY = "/usr/bin/python3"
 
 TCG = ["TCGTCGTCGTCG", "QEMU Virtual CPU version 2.5+", "2445000000", "pm_timer", "0", "xapic", ""]
@@ -327,6 +330,75 @@ class PlotFigure(unittest.TestCase):
         self.assertIn("llfree [host (KVM guest): AMD EPYC]", labels)
         self.assertIn("buddy [QEMU (TCG), UEFI: QEMU Virtual CPU version 2.5+]", labels)
         self.assertEqual(fig._suptitle.get_text(), "2 sources")
+
+
+class PlotFrag(unittest.TestCase):
+    """plot.py's frag figure: the share of free memory in whole 2 MiB areas and the page
+    moves, per round from 1, one line per allocator (tools/plot.py frag_series)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.csv = os.path.join(self.tmp.name, "frag.csv")
+        p = run([LOGPARSE, "--strict", "-o", self.csv, HOST_FRAG])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import plot
+        self.plot = plot
+        self.rows = plot.load([self.csv])
+
+    def tearDown(self):
+        sys.path.pop(0)
+        self.tmp.cleanup()
+
+    def test_series_per_allocator_from_round_1(self):
+        series = self.plot.frag_series(self.rows, many_envs=False)
+        self.assertEqual(list(series), ["buddy, 2 cores, 1 GiB", "llfree, 2 cores, 1 GiB"])
+        for name, pts in series.items():
+            self.assertEqual([p[0] for p in pts], list(range(1, 61)), name)
+        by_round = {(r["alloc"], int(r["round"])): r for r in self.rows}
+        for (alloc, rnd), r in by_round.items():
+            pt = series["%s, 2 cores, 1 GiB" % alloc][rnd - 1]
+            self.assertAlmostEqual(pt[1], 100 * float(r["huge_share"]), places=6)
+            self.assertEqual(pt[2], float(r["moves"]))
+            want = 100.0 * int(r["free_huge"]) * 512 / int(r["free_frames"])
+            self.assertLess(abs(pt[1] - want), 0.01, "huge_share is H / (free / 512)")
+
+    def test_share_computed_when_the_log_has_no_huge_share(self):
+        row = {"free_huge": "3", "free_frames": "2048"}
+        self.assertEqual(self.plot.frag_share(row), 75.0)
+
+    def test_two_logs_of_one_configuration_stay_apart(self):
+        twice = os.path.join(self.tmp.name, "again.log")
+        with open(HOST_FRAG) as f, open(twice, "w") as g:
+            g.write(f.read())
+        both = os.path.join(self.tmp.name, "both.csv")
+        p = run([LOGPARSE, "-q", "-o", both, HOST_FRAG, twice])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = list(self.plot.frag_series(self.plot.load([both]), many_envs=False))
+        self.assertEqual(len(names), 4, names)
+        self.assertIn("llfree, 2 cores, 1 GiB (again.log)", names)
+
+    def test_writes_frag_png(self):
+        out = os.path.join(self.tmp.name, "plots")
+        p = run([PLOT, self.csv, "-o", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(out), ["host-frag"], "a folder per log")
+        self.assertEqual(os.listdir(os.path.join(out, "host-frag")), ["frag.png"])
+        with open(os.path.join(out, "host-frag", "frag.png"), "rb") as f:
+            self.assertTrue(f.read().startswith(PNG_MAGIC))
+
+    def test_one_colour_per_allocator_and_source_title(self):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.colors import to_hex
+        fig = self.plot.frag_figure(plt, self.rows, False)
+        self.addCleanup(plt.close, fig)
+        for ax in fig.axes:
+            colours = {l.get_label().split(",")[0]: to_hex(l.get_color()) for l in ax.lines}
+            self.assertEqual(colours, {"llfree": "#1f77b4", "buddy": "#ff7f0e"})
+            self.assertTrue(all(", 2 cores, " in l.get_label() for l in ax.lines))
+        self.assertTrue(fig._suptitle.get_text().startswith("host"), fig._suptitle.get_text())
 
 
 class CompDb(unittest.TestCase):
