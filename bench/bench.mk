@@ -1,7 +1,7 @@
 # bench: build rules (fragment included by the top-level Makefile).
 #
 # The benchmarks are portable: the kernel compiles BENCH_KERNEL_SRCS itself
-# (freestanding, no libc beyond kernel/lib/string.h); the host program adds
+# (freestanding, no libc beyond the string functions of bench/cstring.h); the host program adds
 # bench/host/ (pthreads, TSC calibration, CPUID) and links the host LLFree.
 
 BENCH_KERNEL_SRCS := bench/bench.c bench/run.c bench/timed.c bench/frag.c bench/alloc.c bench/list.c \

@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 
 #include "buddy.h"
-#include "spinlock.h"
+#include "bench_spinlock.h"
 
 #define NIL UINT32_MAX
 #define CACHE_LINE 64

@@ -12,7 +12,7 @@
 #include "lib/align.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
-#include "llfree_platform.h"
+#include "platform/llfree_platform.h"
 
 #define CPUID_7_EBX_CLFLUSHOPT (1u << 23)
 #define CPUID_7_EBX_CLWB (1u << 24)
