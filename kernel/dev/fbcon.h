@@ -21,7 +21,7 @@
 
 #include <stdbool.h>
 
-#include "firmware/multiboot2.h"
+#include "firmware/boot_info.h"
 #include "lib/qr.h"
 
 #define FBCON_COLUMNS_MAX 256

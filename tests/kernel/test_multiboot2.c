@@ -892,7 +892,7 @@ Test(multiboot2, grub_bios_capture)
 	cr_assert_eq(bi.mmap.count, 9);
 	cr_assert_eq(fw_entry(3).base, 0x100000);
 	cr_assert_eq(fw_entry(3).length, 0x1fedf000);
-	cr_assert_eq(fw_entry(3).type, MB2_MEM_AVAILABLE);
+	cr_assert_eq(fw_entry(3).type, BOOT_MEM_AVAILABLE);
 	cr_assert_eq(fw_entry(8).base, 0xfd00000000);
 	cr_assert(bi.fb.present); /* GRUB set a VBE mode */
 	cr_assert_eq(bi.fb.addr, 0xfd000000);
