@@ -5,7 +5,7 @@
 # bench/host/ (pthreads, TSC calibration, CPUID) and links the host LLFree.
 
 BENCH_KERNEL_SRCS := bench/bench.c bench/run.c bench/timed.c bench/frag.c bench/alloc.c bench/list.c \
-                     bench/options.c bench/fmt.c bench/buddy.c bench/buddy_validate.c
+                     bench/options.c bench/fmt.c bench/buddy.c bench/buddy_validate.c bench/cpu_ident.c
 BENCH_HOST_SRCS   := $(sort $(wildcard bench/host/*.c))
 BENCH_HOST_OBJS   := $(patsubst %.c,$(BUILD)/host/%.o,$(BENCH_KERNEL_SRCS) $(BENCH_HOST_SRCS))
 LLFREE_HOST_LIB   ?= $(BUILD)/host/libllfree.a

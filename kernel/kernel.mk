@@ -44,7 +44,7 @@ $(BUILD)/kernel/%.o: %.c
 
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -g -w+all -MD $(@:.o=.d) -MP -o $@ $<
+	$(NASM) -f elf64 -g -w+all -iboot/ -MD $(@:.o=.d) -MP -o $@ $<
 
 # The BOOT line's version=: main.o is rebuilt when the checkout moves.
 $(BUILD)/kernel/kernel/main.o: KERNEL_CFLAGS += -DKERNEL_VERSION='"$(KERNEL_VERSION)"'

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/apic.h"
+#include "arch/cpu_stop.h"
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
@@ -189,11 +190,12 @@ static void print_env(void)
 {
 	char memtypes[192];
 	paging_env(memtypes, sizeof(memtypes));
+	struct cpu_ident id;
+	cpu_ident_read(&id);
 	char line[SUMMARY_LINE_MAX];
 	ksnprintf(line, sizeof(line),
 		  "ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u %s",
-		  cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(),
-		  tsc_invariant() ? 1 : 0, apic_mode_name(), percpu_count(), mce_banks(), memtypes);
+		  id.hypervisor, id.brand, (unsigned long long)tsc_hz(), tsc_source(), id.invariant_tsc ? 1 : 0, apic_mode_name(), percpu_count(), mce_banks(), memtypes);
 	kprintf("%s\n", line);
 	summary_line(SUMMARY_ENV, line);
 }
@@ -254,12 +256,13 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	console_start(have_acpi ? &acpi : NULL);
 	/* 11. CPU list from the MADT (broken or missing: WARN, the BSP alone). */
 	find_cpus();
-	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic hook. */
+	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic's NMI stop. */
 	if (!apic_init_bsp(madt.local_apic_address, madt.needs_x2apic))
 		madt.cpu_count = 1;
 	/* 12a. Every I/O APIC pin masked (MADT list), then what the firmware left pending drained: before the first sti. */
 	ioapic_mask_all(&madt);
 	apic_drain_pending();
+	cpu_stop_init();
 	run_cores_init();
 	/* 13. TSC frequency, before any AP competes for the host (PM timer, HPET, PIT). */
 	find_timers();

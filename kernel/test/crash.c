@@ -16,6 +16,7 @@
 #include "mm/contig.h"
 #include "mm/frames.h"
 #include "mm/pmem.h"
+#include "rand.h"
 #include "verdict.h"
 
 _Static_assert(sizeof(struct crash_log) == PMEM_LOG_BYTES, "a crash log fills its pmem log");
@@ -122,26 +123,15 @@ static llfree_result_t logged_put(unsigned core, struct crash_log *log, uint32_t
 
 static _Atomic uint64_t deadline; /* TSC; 0: run until killed */
 
-static uint64_t rand64(uint64_t *s)
-{
-	/* xorshift64* (Marsaglia; Vigna's multiplier) */
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
 /* Mostly single frames, some small blocks, a few huge frames. */
 static unsigned pick_order(uint64_t *rng, llfree_kind_t *kind)
 {
-	uint64_t p = rand64(rng) % 100;
-	*kind = (llfree_kind_t)(rand64(rng) % 2);
+	uint64_t p = xorshift64s(rng) % 100;
+	*kind = (llfree_kind_t)(xorshift64s(rng) % 2);
 	if (p < 80)
 		return 0;
 	if (p < 96)
-		return 1 + (unsigned)(rand64(rng) % 6);
+		return 1 + (unsigned)(xorshift64s(rng) % 6);
 	*kind = LLFREE_KIND_HUGE;
 	return LLFREE_HUGE_ORDER;
 }
@@ -161,7 +151,7 @@ static void crash_core(unsigned core, void *arg)
 	uint64_t rng = (opt_seed + 1) * 0x9e3779b97f4a7c15ull ^ ((uint64_t)core + 1) * 0xbf58476d1ce4e5b9ull;
 	uint64_t start = tsc_begin(), next_progress = start + tsc_us_to_ticks(PROGRESS_EVERY_US);
 	for (uint64_t n = 0;; n++) {
-		uint32_t slot = (uint32_t)(rand64(&rng) % opt_slots);
+		uint32_t slot = (uint32_t)(xorshift64s(&rng) % opt_slots);
 		uint64_t held = atomic_load_explicit(&log->slot[slot], memory_order_relaxed);
 		llfree_result_t r;
 		if (held) {

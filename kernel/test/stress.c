@@ -19,6 +19,7 @@
 #include "llfree.h"
 #include "mm/contig.h"
 #include "mm/frames.h"
+#include "rand.h"
 
 #define INBOX_CAP 64
 #define HELD_MAX 1024u
@@ -209,20 +210,10 @@ static bool failed(void)
 	return atomic_load_explicit(&st.failed, memory_order_relaxed);
 }
 
-static uint64_t rand64(struct core_state *cs)
+/* 0 .. n-1 from the core's xorshift64* (rand.h). */
+static unsigned pick(struct core_state *cs, unsigned n)
 {
-	/* xorshift64* (Marsaglia; Vigna's multiplier) */
-	uint64_t x = cs->rng;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	cs->rng = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
-static unsigned rand_below(struct core_state *cs, unsigned n)
-{
-	return (unsigned)((rand64(cs) >> 32) % n);
+	return (unsigned)((xorshift64s(&cs->rng) >> 32) % n);
 }
 
 static struct signature *frame_sig(uint64_t frame)
@@ -392,9 +383,9 @@ static void drain_inbox(struct core_state *cs, unsigned core)
 /* Hand a held block to another core, which checks and frees it. */
 static void hand_off(struct core_state *cs, unsigned core)
 {
-	unsigned target = rand_below(cs, st.cores - 1);
+	unsigned target = pick(cs, st.cores - 1);
 	target += target >= core; /* any core but this one */
-	struct block b = take_held(cs, rand_below(cs, cs->held_count));
+	struct block b = take_held(cs, pick(cs, cs->held_count));
 	struct inbox *in = &st.cs[target].inbox;
 	bool sent = false;
 	spin_lock(&in->lock);
@@ -413,20 +404,20 @@ static unsigned random_kind(struct core_state *cs)
 {
 	unsigned k;
 	do
-		k = rand_below(cs, LLFREE_KINDS);
+		k = pick(cs, LLFREE_KINDS);
 	while (!(opt_kinds & (1u << k)));
 	return k;
 }
 
 static void alloc_random(struct core_state *cs, unsigned core)
 {
-	unsigned order = opt_orders.min + rand_below(cs, opt_orders.max - opt_orders.min + 1);
+	unsigned order = opt_orders.min + pick(cs, opt_orders.max - opt_orders.min + 1);
 	uint64_t room = cs->budget_frames - cs->held_frames;
 	while (order > opt_orders.min && (1ull << order) > room)
 		order--;
 	if ((1ull << order) > room || cs->held_count == cs->held_cap) {
 		if (cs->held_count) {
-			struct block b = take_held(cs, rand_below(cs, cs->held_count));
+			struct block b = take_held(cs, pick(cs, cs->held_count));
 			put_block(cs, core, &b, SIGN_ALL);
 		}
 		return;
@@ -436,7 +427,7 @@ static void alloc_random(struct core_state *cs, unsigned core)
 		cs->held[cs->held_count++] = b;
 		cs->held_frames += 1ull << order;
 	} else if (cs->held_count && !failed()) {
-		struct block old = take_held(cs, rand_below(cs, cs->held_count));
+		struct block old = take_held(cs, pick(cs, cs->held_count));
 		put_block(cs, core, &old, SIGN_ALL);
 	}
 }
@@ -444,9 +435,9 @@ static void alloc_random(struct core_state *cs, unsigned core)
 static void random_round(struct core_state *cs, unsigned core)
 {
 	drain_inbox(cs, core);
-	unsigned r = rand_below(cs, 100);
+	unsigned r = pick(cs, 100);
 	if (cs->held_count && r < 30) {
-		struct block b = take_held(cs, rand_below(cs, cs->held_count));
+		struct block b = take_held(cs, pick(cs, cs->held_count));
 		put_block(cs, core, &b, SIGN_ALL);
 	} else if (cs->held_count && r < 45 && st.cores > 1) {
 		hand_off(cs, core);

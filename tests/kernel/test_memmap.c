@@ -10,6 +10,7 @@
 
 #include "lib/printf.h"
 #include "mm/memmap.h"
+#include "rand.h"
 
 #define KiB 0x400ull
 #define MiB 0x100000ull
@@ -744,9 +745,8 @@ Test(memmap, order_independent)
 	cr_assert_eq(memmap_build(FW(e, n), keep, 2, &sorted), MEMMAP_OK);
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	for (int round = 0; round < 20; round++) {
-		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, xorshift64 */
-			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-			size_t j = rng % (i + 1);
+		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+			size_t j = xorshift64(&rng) % (i + 1);
 			struct boot_mmap_entry t = e[i];
 			e[i] = e[j], e[j] = t;
 		}
@@ -831,12 +831,6 @@ static void model(const struct boot_mmap_entry *e, size_t n, const struct boot_r
 	}
 }
 
-static uint64_t next_rand(uint64_t *s)
-{
-	*s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-	return *s;
-}
-
 Test(memmap, random_maps_match_model)
 {
 	static const uint32_t types[] = {1, 1, 1, 1, 1, 2, 3, 4, 5, 7, 20};
@@ -847,21 +841,21 @@ Test(memmap, random_maps_match_model)
 	size_t outcomes[MEMMAP_ERR_COUNT] = {0};
 
 	for (int round = 0; round < 2000; round++) {
-		size_t n = 1 + next_rand(&rng) % ARRAY_LEN(e);
+		size_t n = 1 + xorshift64(&rng) % ARRAY_LEN(e);
 		for (size_t i = 0; i < n; i++) {
-			uint64_t g = next_rand(&rng) % MODEL_GRAINS;
-			uint64_t len = next_rand(&rng) % (MODEL_GRAINS / 4);
+			uint64_t g = xorshift64(&rng) % MODEL_GRAINS;
+			uint64_t len = xorshift64(&rng) % (MODEL_GRAINS / 4);
 			if (g + len > MODEL_GRAINS)
 				len = MODEL_GRAINS - g;
-			if (next_rand(&rng) % 3 == 0) /* page-aligned ones, like most firmware */
+			if (xorshift64(&rng) % 3 == 0) /* page-aligned ones, like most firmware */
 				g &= ~(MODEL_PER_PAGE - 1), len &= ~(MODEL_PER_PAGE - 1);
 			e[i] = (struct boot_mmap_entry){MODEL_BASE + g * MODEL_GRAIN, len * MODEL_GRAIN,
-							types[next_rand(&rng) % ARRAY_LEN(types)]};
+							types[xorshift64(&rng) % ARRAY_LEN(types)]};
 		}
-		size_t keep_count = next_rand(&rng) % (ARRAY_LEN(keep) + 1);
+		size_t keep_count = xorshift64(&rng) % (ARRAY_LEN(keep) + 1);
 		for (size_t k = 0; k < keep_count; k++) {
-			uint64_t at = MODEL_BASE + next_rand(&rng) % (MODEL_GRAINS * MODEL_GRAIN);
-			uint64_t len = next_rand(&rng) % (64 * KiB);
+			uint64_t at = MODEL_BASE + xorshift64(&rng) % (MODEL_GRAINS * MODEL_GRAIN);
+			uint64_t len = xorshift64(&rng) % (64 * KiB);
 			if (at + len > MODEL_BASE + MODEL_GRAINS * MODEL_GRAIN)
 				len = 0;
 			keep[k] = (struct boot_range){at, at + len};
@@ -899,7 +893,7 @@ Test(memmap, random_maps_match_model)
 
 static uint64_t random_address(uint64_t *rng)
 {
-	uint64_t r = next_rand(rng);
+	uint64_t r = xorshift64(rng);
 	switch (r % 4) {
 	case 0: return r >> 40;                           /* low memory */
 	case 1: return 4 * GiB - (r >> 36);               /* below the 4 GiB line */
@@ -935,20 +929,20 @@ Test(memmap, random_wide_maps_keep_their_promises)
 	size_t outcomes[MEMMAP_ERR_COUNT] = {0};
 
 	for (int round = 0; round < 3000; round++) {
-		size_t n = next_rand(&rng) % ARRAY_LEN(e);
+		size_t n = xorshift64(&rng) % ARRAY_LEN(e);
 		bool overflow = false, bad_keep = false;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t base = random_address(&rng);
-			uint64_t len = next_rand(&rng) >> (next_rand(&rng) % 64);
-			if (len > UINT64_MAX - base && next_rand(&rng) % 16 != 0)
+			uint64_t len = xorshift64(&rng) >> (xorshift64(&rng) % 64);
+			if (len > UINT64_MAX - base && xorshift64(&rng) % 16 != 0)
 				len = UINT64_MAX - base; /* mostly valid, sometimes wrapping */
-			e[i] = (struct boot_mmap_entry){base, len, (uint32_t)(next_rand(&rng) % 8)};
+			e[i] = (struct boot_mmap_entry){base, len, (uint32_t)(xorshift64(&rng) % 8)};
 			overflow |= len > UINT64_MAX - base;
 		}
-		size_t keep_count = next_rand(&rng) % (ARRAY_LEN(keep) + 1);
+		size_t keep_count = xorshift64(&rng) % (ARRAY_LEN(keep) + 1);
 		for (size_t k = 0; k < keep_count; k++) {
-			uint64_t a = random_address(&rng), b = a + (next_rand(&rng) >> 40);
-			keep[k] = next_rand(&rng) % 50 ? (struct boot_range){a, b < a ? UINT64_MAX : b}
+			uint64_t a = random_address(&rng), b = a + (xorshift64(&rng) >> 40);
+			keep[k] = xorshift64(&rng) % 50 ? (struct boot_range){a, b < a ? UINT64_MAX : b}
 						       : (struct boot_range){a + 1, a};
 			bad_keep |= keep[k].end < keep[k].start;
 			overflow |= !bad_keep && keep[k].end > UINT64_MAX - MEMMAP_PAGE + 1;

@@ -13,6 +13,7 @@
 #include "arch/direct_map.h"
 #include "arch/mtrr.h"
 #include "mm/memmap.h"
+#include "rand.h"
 
 #define MiB 0x100000ull
 #define GiB 0x40000000ull
@@ -322,10 +323,7 @@ Test(direct_map, beyond_1tib)
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Random maps (types 1-4 and reserved, 4 KiB..1 GiB pieces over 16 GiB) and random MTRR sets. */

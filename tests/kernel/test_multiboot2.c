@@ -12,6 +12,7 @@
 
 #include "firmware/multiboot2.h"
 #include "mm/memmap.h"
+#include "rand.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define INFO_PHYS 0x10000ull
@@ -836,7 +837,7 @@ Test(multiboot2, random_corruption)
 		memcpy(copy, bytes(), total);
 		int flips = 1 + round % 4;
 		for (int f = 0; f < flips; f++) {
-			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			xorshift64(&rng);
 			size_t at = (size_t)(rng >> 8) % total;
 			copy[at] = (uint8_t)(round & 1 ? rng : copy[at] ^ (1u << (rng % 8)));
 		}
