@@ -25,6 +25,7 @@
 #include "dev/fbcon.h"
 #include "dev/hpet.h"
 #include "dev/pmtimer.h"
+#include "dev/reset.h"
 #include "dev/rtc.h"
 #include "firmware/acpi.h"
 #include "firmware/fadt.h"
@@ -169,7 +170,8 @@ static void find_cpus(void)
 	}
 }
 
-/* Reference clocks for the TSC calibration: FADT PM timer and RTC flag, HPET (PIT needs nothing). */
+/* Reference clocks for the TSC calibration: FADT PM timer and RTC flag, HPET (PIT needs nothing);
+ * the FADT's reset register for reboot=1. */
 static void find_timers(void)
 {
 	const struct acpi_sdt_header *table;
@@ -179,6 +181,7 @@ static void find_timers(void)
 		return;
 	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK) {
 		pmtimer_init(&fadt.pm_timer);
+		reset_set_acpi(&fadt.reset);
 		if (fadt.cmos_rtc_absent)
 			rtc_set_absent("absent (FADT IAPC_BOOT_ARCH: CMOS RTC not present)");
 	}

@@ -80,12 +80,6 @@ static inline struct boot_mmap_entry boot_mmap_get(const struct boot_mmap *m, si
 	};
 }
 
-/* A view of a plain array (host tests, crafted maps). */
-static inline struct boot_mmap boot_mmap_of(const struct boot_mmap_entry *entries, size_t count)
-{
-	return (struct boot_mmap){ entries, sizeof(*entries), count };
-}
-
 struct boot_range {
 	uint64_t start; /* physical, inclusive */
 	uint64_t end;   /* physical, exclusive */

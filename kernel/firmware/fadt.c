@@ -68,8 +68,6 @@ enum acpi_error fadt_parse(const struct acpi_sdt_header *table, struct fadt_info
 	/* Only fields below `length` are read; covers() guards the later ones. */
 	const struct fadt *f = (const void *)table;
 	out->revision = table->revision;
-	out->flags = f->flags;
-	out->hw_reduced = (f->flags & FADT_FLAG_HW_REDUCED_ACPI) != 0;
 	out->cmos_rtc_absent = (f->iapc_boot_arch & FADT_IAPC_CMOS_RTC_NOT_PRESENT) != 0;
 	out->pm_timer = find_pm_timer(f);
 	out->reset = find_reset(f);

@@ -179,14 +179,3 @@ enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic
 		return ACPI_ERR_TOO_MANY;
 	return ACPI_OK;
 }
-
-bool madt_cpu_index(const struct madt_info *info, uint32_t apic_id, size_t *index)
-{
-	for (size_t i = 0; i < info->cpu_count; i++) {
-		if (info->cpus[i].apic_id == apic_id) {
-			*index = i;
-			return true;
-		}
-	}
-	return false;
-}

@@ -260,7 +260,7 @@ static bool console_acquire(void)
 	return irq; /* in panic mode, print even without the lock */
 }
 
-int kvprintf(const char *fmt, va_list ap)
+static int kvprintf(const char *fmt, va_list ap)
 {
 	struct sink s = { .put = console_put };
 	bool irq = console_acquire();

@@ -16,7 +16,6 @@
 #define KPRINTF_FORMAT(f, a) __attribute__((format(printf, f, a)))
 
 int kprintf(const char *fmt, ...) KPRINTF_FORMAT(1, 2);
-int kvprintf(const char *fmt, va_list ap);
 /* Like snprintf: always NUL-terminates (size > 0), returns the untruncated length. */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) KPRINTF_FORMAT(3, 4);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

@@ -151,8 +151,3 @@ llfree_t *frames_llfree(void)
 {
 	return &llfree;
 }
-
-uint64_t frames_metadata_bytes(void)
-{
-	return meta_bytes;
-}
