@@ -21,9 +21,10 @@ $(KUNIT_ASAN_BINS): $(BUILD)/asan/tests/kernel/test_%: $(BUILD)/asan/tests/kerne
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -lcriterion -o $@
 
 # Tests of one module in several files, one binary per module. The memory
-# map tests also check the log text (kprintf stubbed in test_memmap_qemu.c).
+# map tests also check the log text (kprintf caught: kprintf_capture.c).
 KUNIT_MORE_multiboot2 := tests/kernel/test_multiboot2_errors tests/kernel/test_multiboot2_grub
-KUNIT_MORE_memmap     := tests/kernel/test_memmap_qemu tests/kernel/test_memmap_random kernel/mm/memmap_print
+KUNIT_MORE_memmap     := tests/kernel/test_memmap_qemu tests/kernel/test_memmap_random kernel/mm/memmap_print \
+                         kernel/lib/printf tests/kernel/kprintf_capture
 $(foreach t,multiboot2 memmap,$(eval $(BUILD)/host/tests/kernel/test_$(t): $(KUNIT_MORE_$(t):%=$(BUILD)/host/%.o)))
 $(foreach t,multiboot2 memmap,$(eval $(BUILD)/asan/tests/kernel/test_$(t): $(KUNIT_MORE_$(t):%=$(BUILD)/asan/%.o)))
 

@@ -12,10 +12,10 @@ KLIB_UNIT_BINS := $(foreach n,$(KLIB_UNIT_NAMES),$(BUILD)/host/tests/kernel/$(n)
 	$(BUILD)/asan/tests/kernel/$(n)_unit)
 # What each test links besides itself.
 KLIB_UNIT_printf := kernel/lib/printf
-KLIB_UNIT_cmdline := kernel/cmdline
+KLIB_UNIT_cmdline := kernel/cmdline kernel/lib/printf tests/kernel/kprintf_capture
 KLIB_UNIT_int128 := kernel/lib/int128
 KLIB_UNIT_tsc_freq := kernel/arch/tsc_freq
-KLIB_UNIT_console_spec := kernel/console_spec kernel/cmdline
+KLIB_UNIT_console_spec := kernel/console_spec kernel/cmdline kernel/lib/printf tests/kernel/kprintf_capture
 KLIB_UNIT_cpu_ident := bench/cpu_ident
 
 define KLIB_UNIT_RULES

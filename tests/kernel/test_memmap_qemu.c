@@ -5,11 +5,10 @@
  * people (kprintf is caught here).
  */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/printf.h"
+#include "kprintf_capture.h"
 #include "memmap_check.h"
 #include "rand.h"
 
@@ -328,25 +327,11 @@ Test(memmap, order_independent)
 	}
 }
 
-/* ---- the log text (memmap_print.c, with kprintf caught here) ----------- */
-
-static char log_text[16384];
-static size_t log_len;
-
-int kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(log_text + log_len, sizeof(log_text) - log_len, fmt, ap);
-	va_end(ap);
-	cr_assert(n >= 0 && (size_t)n < sizeof(log_text) - log_len, "log buffer full");
-	log_len += (size_t)n;
-	return n;
-}
+/* ---- the log text (memmap_print.c, with kprintf caught: kprintf_capture.h) */
 
 static void expect_log_line(const char *line)
 {
-	cr_assert_not_null(strstr(log_text, line), "missing line:\n%s\nin:\n%s", line, log_text);
+	cr_assert_not_null(strstr(kprintf_text, line), "missing line:\n%s\nin:\n%s", line, kprintf_text);
 }
 
 Test(memmap, printed_for_people)
@@ -364,9 +349,9 @@ Test(memmap, printed_for_people)
 	expect_log_line("memmap: usable 502 MiB (526733312 bytes), top usable 0x1ff58000, "
 			"top of map 0x100000000\n");
 	expect_log_line("memmap: firmware entries of unknown type: 1, kept reserved\n");
-	cr_assert_null(strstr(log_text, "overlapping"));
+	cr_assert_null(strstr(kprintf_text, "overlapping"));
 	/* lines for people only: none starts with an upper-case tag (serial-log.md) */
-	for (const char *l = log_text; *l; l = strchr(l, '\n') + 1)
+	for (const char *l = kprintf_text; *l; l = strchr(l, '\n') + 1)
 		cr_assert(strncmp(l, "memmap: ", 8) == 0, "unexpected line: %.40s", l);
 }
 
@@ -379,6 +364,6 @@ Test(memmap, long_firmware_map_listed_in_part)
 	memmap_print_firmware(FW(e, ARRAY_LEN(e)));
 	expect_log_line("memmap: firmware reports 428 entries\n");
 	expect_log_line("memmap:   fw 0x000000000017f000 +0x0000000000001000 type 1 (available)\n");
-	cr_assert_null(strstr(log_text, "fw 0x0000000000180000"), "entry 128 listed");
+	cr_assert_null(strstr(kprintf_text, "fw 0x0000000000180000"), "entry 128 listed");
 	expect_log_line("memmap:   ... 300 more firmware entries not listed\n");
 }

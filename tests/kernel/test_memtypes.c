@@ -22,10 +22,6 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define E(base, len, type) {(base), (len), (type)}
 
-/* The console printf.c writes to; the tests only format into buffers. */
-void uart_putc(char c) { (void)c; }
-void fbcon_putc(char c) { (void)c; }
-
 static struct mtrr_state m;
 static struct memmap map;
 
