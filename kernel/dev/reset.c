@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "arch/cpu.h"
-#include "arch/paging.h"
+#include "dev/acpi_reg.h"
 
 #define KBC_STATUS 0x64
 #define KBC_STATUS_INPUT_FULL 0x02
@@ -15,26 +15,14 @@
 #define RESET_WAIT_SPINS 10000000
 
 static bool acpi_reset;
-static bool acpi_reset_io;
-static uint16_t acpi_reset_port;
-static volatile uint8_t *acpi_reset_mmio;
+static struct acpi_reg acpi_reset_reg;
 static uint8_t acpi_reset_value;
 
 void reset_set_acpi(const struct fadt_reset *reg)
 {
-	if (!reg->present)
-		return;
 	/* 4.8.3.6: I/O, memory or PCI configuration space; PCI is left to the 8042 and the triple fault. */
-	if (reg->reg.address_space_id == ACPI_GAS_SYSTEM_IO && reg->reg.address <= 0xffff) {
-		acpi_reset_io = true;
-		acpi_reset_port = (uint16_t)reg->reg.address;
-	} else if (reg->reg.address_space_id == ACPI_GAS_SYSTEM_MEMORY) {
-		acpi_reset_mmio = paging_map_mmio(reg->reg.address, 1);
-		if (!acpi_reset_mmio)
-			return;
-	} else {
+	if (!reg->present || acpi_reg_map(&acpi_reset_reg, reg->reg.address_space_id, reg->reg.address, 1) != ACPI_REG_OK)
 		return;
-	}
 	acpi_reset_value = reg->value;
 	acpi_reset = true;
 }
@@ -48,10 +36,7 @@ static void wait_for_reset(void)
 __attribute__((noreturn)) void machine_reset(void)
 {
 	if (acpi_reset) {
-		if (acpi_reset_io)
-			outb(acpi_reset_port, acpi_reset_value);
-		else
-			*acpi_reset_mmio = acpi_reset_value;
+		acpi_reg_write8(&acpi_reset_reg, acpi_reset_value);
 		wait_for_reset();
 	}
 	for (int i = 0; i < KBC_READY_SPINS && (inb(KBC_STATUS) & KBC_STATUS_INPUT_FULL); i++)
