@@ -42,7 +42,7 @@
 #include "mm/memmap.h"
 #include "mm/pmem.h"
 #include "summary.h"
-#include "test/bench.h"
+#include "test/benchmarks.h"
 #include "test/crash.h"
 #include "test/stress.h"
 #include "verdict.h"
