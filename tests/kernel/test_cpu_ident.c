@@ -42,44 +42,39 @@ static struct cpu_leaves leaves(const char *vendor, uint32_t sig, const char *hy
 	return l;
 }
 
-Test(cpu_ident, qemu_tcg)
-{
-	struct cpu_leaves l = leaves("AuthenticAMD", 0x00000663, "TCGTCGTCGTCG", "QEMU TCG CPU version 2.5+");
-	struct cpu_ident id;
-	cpu_ident_decode(&l, &id);
-	cr_assert_str_eq(id.vendor, "AuthenticAMD");
-	cr_assert_not(id.intel);
-	cr_assert_str_eq(id.hypervisor, "TCGTCGTCGTCG");
-	cr_assert_str_eq(id.brand, "QEMU TCG CPU version 2.5+");
-	cr_assert_eq(id.family, 6);
-	cr_assert_eq(id.model, 6);
-	cr_assert_not(id.invariant_tsc);
-}
-
-Test(cpu_ident, intel_bare_metal_brand_trimmed)
-{
+/* Leaves as real CPUs and QEMU return them, and what the ENV line must say. */
+static const struct {
+	const char *vendor, *hypervisor, *brand; /* hypervisor NULL: bare metal */
+	uint32_t signature, power_edx;
+	bool intel, invariant_tsc;
+	uint32_t family, model;
+	const char *want_hypervisor, *want_brand;
+} cases[] = {
+	{ "AuthenticAMD", "TCGTCGTCGTCG", "QEMU TCG CPU version 2.5+", 0x00000663, 0, false, false, 6, 6,
+	  "TCGTCGTCGTCG", "QEMU TCG CPU version 2.5+" },
 	/* Intel pads the brand with leading spaces on some parts. */
-	struct cpu_leaves l = leaves("GenuineIntel", 0x00050654, NULL,
-				     "       Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz  ");
-	l.power.edx = CPUID_80000007_EDX_INVARIANT_TSC;
-	struct cpu_ident id;
-	cpu_ident_decode(&l, &id);
-	cr_assert(id.intel);
-	cr_assert_str_eq(id.hypervisor, "none");
-	cr_assert_str_eq(id.brand, "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz");
-	cr_assert_eq(id.family, 6);
-	cr_assert_eq(id.model, 0x55);
-	cr_assert(id.invariant_tsc);
-}
+	{ "GenuineIntel", NULL, "       Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz  ", 0x00050654,
+	  CPUID_80000007_EDX_INVARIANT_TSC, true, true, 6, 0x55, "none", "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz" },
+	/* Quotes and control characters would break the quoted log value; short signatures end at their padding. */
+	{ "GenuineIntel", "KVMKVMKVM", "A \"quoted\"\tCPU\x7f\x80 x", 0x000306c3, 0, true, false, 6, 0x3c,
+	  "KVMKVMKVM", "A quotedCPU x" },
+};
 
-Test(cpu_ident, brand_quotes_and_control_characters_dropped)
+Test(cpu_ident, real_leaves)
 {
-	struct cpu_leaves l = leaves("GenuineIntel", 0x000306c3, "KVMKVMKVM", "A \"quoted\"\tCPU\x7f\x80 x");
-	struct cpu_ident id;
-	cpu_ident_decode(&l, &id);
-	cr_assert_str_eq(id.brand, "A quotedCPU x");
-	cr_assert_str_eq(id.hypervisor, "KVMKVMKVM", "short signatures end at their padding");
-	cr_assert_eq(id.model, 0x3c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cpu_leaves l = leaves(cases[i].vendor, cases[i].signature, cases[i].hypervisor, cases[i].brand);
+		l.power.edx = cases[i].power_edx;
+		struct cpu_ident id;
+		cpu_ident_decode(&l, &id);
+		cr_assert_str_eq(id.vendor, cases[i].vendor, "case %zu", i);
+		cr_assert_eq(id.intel, cases[i].intel, "case %zu", i);
+		cr_assert_str_eq(id.hypervisor, cases[i].want_hypervisor, "case %zu", i);
+		cr_assert_str_eq(id.brand, cases[i].want_brand, "case %zu", i);
+		cr_assert_eq(id.family, cases[i].family, "case %zu", i);
+		cr_assert_eq(id.model, cases[i].model, "case %zu", i);
+		cr_assert_eq(id.invariant_tsc, cases[i].invariant_tsc, "case %zu", i);
+	}
 }
 
 Test(cpu_ident, missing_leaves)
