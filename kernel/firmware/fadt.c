@@ -60,10 +60,9 @@ static struct fadt_reset find_reset(const struct fadt *f)
 enum acpi_error fadt_parse(const struct acpi_sdt_header *table, struct fadt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(table->signature, FADT_SIGNATURE, sizeof(table->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (table->length < FADT_V1_LENGTH)
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(table, FADT_SIGNATURE, FADT_V1_LENGTH);
+	if (err != ACPI_OK)
+		return err;
 
 	/* Only fields below `length` are read; covers() guards the later ones. */
 	const struct fadt *f = (const void *)table;

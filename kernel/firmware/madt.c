@@ -79,7 +79,7 @@ static void add_ioapic(struct madt_info *out, const struct madt_io_apic *e)
 }
 
 /* Structure size of the types we read; 2 (the bare header) for the rest. */
-static size_t entry_min_length(uint8_t type)
+static size_t entry_min_length(unsigned type)
 {
 	switch (type) {
 	case MADT_TYPE_LOCAL_APIC: return sizeof(struct madt_local_apic);
@@ -139,10 +139,9 @@ enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic
 			   struct madt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(madt->signature, MADT_SIGNATURE, sizeof(madt->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (madt->length < sizeof(struct madt_header))
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(madt, MADT_SIGNATURE, sizeof(struct madt_header));
+	if (err != ACPI_OK)
+		return err;
 
 	const struct madt_header *h = (const void *)madt;
 	out->local_apic_address = h->local_apic_address;
@@ -155,20 +154,14 @@ enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic
 		.online_capable_defined = madt->revision >= MADT_REVISION_ONLINE_CAPABLE &&
 					  madt->revision != MADT_REVISION_62B,
 	};
-	const uint8_t *p = (const uint8_t *)madt + sizeof(*h);
-	const uint8_t *end = (const uint8_t *)madt + madt->length;
-	while (p < end) {
-		const struct madt_entry_header *e = (const void *)p;
-		size_t left = (size_t)(end - p);
-		if (left < sizeof(*e))
-			return ACPI_ERR_ENTRY_OVERRUN;
-		if (e->length < entry_min_length(e->type))
-			return ACPI_ERR_ENTRY_LENGTH;
-		if (e->length > left)
-			return ACPI_ERR_ENTRY_OVERRUN;
+	struct acpi_entries it;
+	const void *e;
+	unsigned type;
+	acpi_entries_begin(&it, madt, sizeof(*h), 1); /* u8 type, u8 length */
+	while ((err = acpi_entries_next(&it, entry_min_length, &e, &type)) == ACPI_OK)
 		read_entry(&w, e);
-		p += e->length;
-	}
+	if (err != ACPI_ERR_NOT_FOUND)
+		return err;
 
 	if (!w.bsp_found) {
 		out->cpu_count = 0;
