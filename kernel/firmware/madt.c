@@ -90,24 +90,28 @@ static size_t entry_min_length(unsigned type)
 	}
 }
 
+/* A local APIC or x2APIC entry: a CPU, unless an enabled entry claims the broadcast id. */
+static void add_local_apic(struct madt_walk *w, uint32_t id, uint32_t broadcast, uint32_t uid, uint32_t flags,
+			   bool x2apic)
+{
+	if (id == broadcast && (flags & MADT_LAPIC_ENABLED))
+		w->out->invalid_ids++;
+	else
+		add_cpu(w, id, uid, flags, x2apic);
+}
+
 /* One entry whose length is already checked against its type and the table end. */
 static void read_entry(struct madt_walk *w, const struct madt_entry_header *e)
 {
 	switch (e->type) {
 	case MADT_TYPE_LOCAL_APIC: {
 		const struct madt_local_apic *l = (const void *)e;
-		if (l->apic_id == MADT_XAPIC_ID_BROADCAST && (l->flags & MADT_LAPIC_ENABLED))
-			w->out->invalid_ids++;
-		else
-			add_cpu(w, l->apic_id, l->acpi_processor_uid, l->flags, false);
+		add_local_apic(w, l->apic_id, MADT_XAPIC_ID_BROADCAST, l->acpi_processor_uid, l->flags, false);
 		break;
 	}
 	case MADT_TYPE_LOCAL_X2APIC: {
 		const struct madt_local_x2apic *x = (const void *)e;
-		if (x->x2apic_id == MADT_X2APIC_ID_BROADCAST && (x->flags & MADT_LAPIC_ENABLED))
-			w->out->invalid_ids++;
-		else
-			add_cpu(w, x->x2apic_id, x->acpi_processor_uid, x->flags, true);
+		add_local_apic(w, x->x2apic_id, MADT_X2APIC_ID_BROADCAST, x->acpi_processor_uid, x->flags, true);
 		break;
 	}
 	case MADT_TYPE_IO_APIC:
