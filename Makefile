@@ -26,9 +26,18 @@ HOST_LDFLAGS ?= -pthread
 ALL_TARGETS  :=
 TEST_TARGETS :=
 
-# Headers reachable from host builds: the library, the kernel's portable
-# modules (memory map, multiboot2, ACPI parsing) and the benchmarks.
+# Include paths follow the layers (boot -> kernel -> bench -> llfree): a
+# file in llfree/ or bench/ sees its own tree and the trees below it, never
+# the kernel, so an include of a kernel header does not compile there
+# (tools/check_layers.sh, `make test-layers`, checks the include lines).
+# The kernel's portable modules (memory map, multiboot2, ACPI parsing) see
+# all three; so do tests and tools (HOST_INCLUDES, which test fragments
+# extend per target).
+HOST_INCLUDES_llfree := -Illfree/include -Illfree/platform/host
+HOST_INCLUDES_bench  := -Ibench -Illfree/include
 HOST_INCLUDES := -Illfree/include -Illfree/platform/host -Ikernel -Ibench
+# The include flags of source $(1): its tree's, else HOST_INCLUDES.
+host_includes = $(or $(HOST_INCLUDES_$(firstword $(subst /, ,$(1)))),$(HOST_INCLUDES))
 
 # Host objects in four flavours: plain, ThreadSanitizer, Address+UB
 # sanitizer, and gcov coverage. A fragment links what it needs from these.
@@ -40,16 +49,16 @@ COV_CFLAGS  ?= -std=c11 -O0 -g --coverage -Wall -Wextra -Werror -pthread -D_GNU_
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(BUILD)/tsan/%.o: %.c
 	@mkdir -p $(@D)
-	$(SAN_CC) $(TSAN_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(SAN_CC) $(TSAN_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(SAN_CC) $(ASAN_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(SAN_CC) $(ASAN_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(BUILD)/cov/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(COV_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(HOSTCC) $(COV_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 
 # Fragments add their own lines with `help::`.
 help::
@@ -59,6 +68,15 @@ help::
 	@echo "  deps           install missing Debian packages (as root) or print the command"
 	@echo "  test-repeat    every host suite (or SUITES="...") N times in a row (N=$(N)), stops at the first failure"
 	@echo "  clean          remove $(BUILD)/"
+
+# The layers on the include lines of llfree/ and bench/ (tools/check_layers.sh;
+# tests/tools/test_check_layers.py shows that it catches planted includes).
+.PHONY: test-layers
+test-layers:
+	@tools/check_layers.sh
+TEST_TARGETS += test-layers
+help::
+	@echo "  test-layers    llfree/ and bench/ include only their own tree, the layers below and C's freestanding headers"
 
 # Every component's fragment: llfree/, bench/, kernel/, tests/<suite>/, tools/.
 include $(sort $(wildcard llfree/*.mk bench/*.mk kernel/*.mk tests/*/*.mk tools/*.mk))

@@ -1,11 +1,13 @@
 # bench: build rules (fragment included by the top-level Makefile).
 #
 # The benchmarks are portable: the kernel compiles BENCH_KERNEL_SRCS itself
-# (freestanding, no libc beyond kernel/lib/string.h); the host program adds
+# (freestanding, no libc beyond the string functions of bench/cstring.h); the host program adds
 # bench/host/ (pthreads, TSC calibration, CPUID) and links the host LLFree.
 
+# The buddy baseline (its tests link these alone: tests/bench/buddy-tests.mk).
+BUDDY_SRCS        := bench/buddy.c bench/buddy_setup.c bench/buddy_validate.c
 BENCH_KERNEL_SRCS := bench/bench.c bench/run.c bench/timed.c bench/frag.c bench/alloc.c bench/list.c \
-                     bench/options.c bench/fmt.c bench/buddy.c bench/buddy_validate.c
+                     bench/options.c bench/fmt.c $(BUDDY_SRCS) bench/cpu_ident.c
 BENCH_HOST_SRCS   := $(sort $(wildcard bench/host/*.c))
 BENCH_HOST_OBJS   := $(patsubst %.c,$(BUILD)/host/%.o,$(BENCH_KERNEL_SRCS) $(BENCH_HOST_SRCS))
 LLFREE_HOST_LIB   ?= $(BUILD)/host/libllfree.a

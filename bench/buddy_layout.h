@@ -1,7 +1,8 @@
 /*
  * The buddy baseline's data layout (bench/buddy.c, whose header comment
- * describes the design): per-frame state, lists, per-core caches, the zone.
- * Private to buddy.c and buddy_validate.c.
+ * describes the design): per-frame state, lists, per-core caches, the zone,
+ * and what the baseline's files call of each other. Private to buddy.c,
+ * buddy_setup.c and buddy_validate.c.
  */
 #ifndef BENCH_BUDDY_LAYOUT_H
 #define BENCH_BUDDY_LAYOUT_H
@@ -9,7 +10,7 @@
 #include <stdatomic.h>
 
 #include "buddy.h"
-#include "spinlock.h"
+#include "bench_spinlock.h"
 
 #define NIL UINT32_MAX
 #define CACHE_LINE 64
@@ -104,5 +105,55 @@ static inline uint32_t cache_count(struct buddy_cache *c)
 {
 	return atomic_load_explicit(&c->count, memory_order_relaxed);
 }
+
+/* --- lists ---------------------------------------------------------------- */
+
+static inline void list_init(struct frame_list *l)
+{
+	l->head = l->tail = NIL;
+}
+
+/* Link f between prev and next (NIL at the ends of the list). */
+static inline void list_insert(buddy_t *b, struct frame_list *l, uint32_t f, uint32_t prev, uint32_t next)
+{
+	b->frame[f].prev = prev;
+	b->frame[f].next = next;
+	if (prev != NIL)
+		b->frame[prev].next = f;
+	else
+		l->head = f;
+	if (next != NIL)
+		b->frame[next].prev = f;
+	else
+		l->tail = f;
+}
+
+static inline void list_push_head(buddy_t *b, struct frame_list *l, uint32_t f)
+{
+	list_insert(b, l, f, NIL, l->head);
+}
+
+static inline void list_push_tail(buddy_t *b, struct frame_list *l, uint32_t f)
+{
+	list_insert(b, l, f, l->tail, NIL);
+}
+
+static inline void list_remove(buddy_t *b, struct frame_list *l, uint32_t f)
+{
+	uint32_t prev = b->frame[f].prev, next = b->frame[f].next;
+	if (prev != NIL)
+		b->frame[prev].next = next;
+	else
+		l->head = next;
+	if (next != NIL)
+		b->frame[next].prev = prev;
+	else
+		l->tail = prev;
+}
+
+/* --- between buddy.c (the allocation path) and buddy_setup.c ------------- */
+
+/* Give the `n` oldest blocks (the tail) of a cache back to the zone; lock held. */
+void buddy_cache_return(buddy_t *b, struct buddy_cache *c, unsigned order, uint32_t n);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "spinlock.h"
+#include "bench_spinlock.h"
 
 #define LIST_END UINT64_MAX
 #define LIST_ALLOCATED (UINT64_MAX - 1)

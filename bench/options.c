@@ -1,10 +1,10 @@
 /*
  * Benchmark option parser shared by the kernel command line and the host
- * program's flags (options.h). Freestanding: no libc beyond lib/string.h.
+ * program's flags (options.h). Freestanding: no libc beyond cstring.h.
  */
 #include "options.h"
 
-#include "lib/string.h"
+#include "cstring.h"
 
 static const char *const bench_names[BENCH_KINDS] = {
 	[BENCH_BULK] = "bulk",

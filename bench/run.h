@@ -1,6 +1,6 @@
 /*
  * What the benchmark files share about one run (internal to bench/): the
- * run's state, the per-core statistics, the barrier, and WyRand.
+ * run's state, the per-core statistics, the barrier, and the shuffles.
  */
 #ifndef BENCH_RUN_H
 #define BENCH_RUN_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "rand.h"
 
 #define BENCH_LINE_MAX 512
 #define NO_FRAME UINT64_MAX /* an empty slot in a frame array */
@@ -18,20 +19,7 @@
 #define FRAG_FILL_PERCENT 90
 #define FRAG_CHURN_PERCENT 10
 
-/* ---- WyRand (Wang Yi's wyrand: one 64x64->128 multiply per number) ---- */
-
-static inline uint64_t wyrand(uint64_t *state)
-{
-	*state += 0xa0761d6478bd642full;
-	__uint128_t t = (__uint128_t)*state * (*state ^ 0xe7037ed1a0b428dbull);
-	return (uint64_t)(t >> 64) ^ (uint64_t)t;
-}
-
-/* Uniform in 0 .. n-1 (multiply-shift, no division). */
-static inline uint64_t rand_below(uint64_t *state, uint64_t n)
-{
-	return (uint64_t)(((__uint128_t)wyrand(state) * n) >> 64);
-}
+/* ---- shuffles (wyrand: rand.h) ---- */
 
 static inline void swap(uint64_t *a, uint64_t i, uint64_t j)
 {

@@ -22,18 +22,7 @@
 
 bits 32
 
-CR0_PE   equ 1 << 0
-CR0_MP   equ 1 << 1
-CR0_ET   equ 1 << 4
-CR0_NE   equ 1 << 5
-CR0_WP   equ 1 << 16
-CR0_PG   equ 1 << 31
-CR4_PAE  equ 1 << 5
-CR4_MCE  equ 1 << 6        ; machine checks (every x86-64 CPU has them): clear, one shuts the machine down
-CR4_PGE  equ 1 << 7
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
-EFER_NXE equ 1 << 11
+%include "x86.inc"
 
 CPUID_EXT_MAX      equ 0x80000000
 CPUID_EXT_FEATURES equ 0x80000001
@@ -48,9 +37,6 @@ PTE_PWT  equ 1 << 3
 PTE_PCD  equ 1 << 4
 PTE_PS   equ 1 << 7
 PAGE_2M  equ 0x200000
-
-GDT_CODE64 equ 0x08
-GDT_DATA   equ 0x10
 
 ; Must match kernel/firmware/pvh.h (BOOT_MAGIC_PVH) and kernel/dev/debug_exit.h.
 BOOT_MAGIC_PVH  equ 0x336ec578
@@ -356,13 +342,7 @@ default rel
 ; load offset, switch to the kernel stack at KERNEL_VMA and call
 ; kmain(magic, info_phys) at its linked address.
 long_mode_entry:
-	mov ax, GDT_DATA
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	xor eax, eax
-	mov fs, ax
-	mov gs, ax
+	LOAD_DATA_SEGMENTS
 	mov rsp, kernel_stack_top
 	mov eax, ebp                    ; zero-extends the 32-bit offset
 	mov rcx, kernel_load_offset
@@ -379,9 +359,7 @@ long_mode_entry:
 
 section .boot.data progbits alloc noexec write align=16
 boot_gdt:
-	dq 0
-	dq 0x00af9a000000ffff           ; 0x08: 64-bit code, DPL 0
-	dq 0x00cf92000000ffff           ; 0x10: data, DPL 0
+	FLAT_GDT
 boot_gdtr:
 	dw boot_gdtr - boot_gdt - 1
 	dd boot_gdt

@@ -29,10 +29,7 @@ bits 16
 section .rodata
 align 16
 
-MSR_EFER        equ 0xC0000080
-MSR_GS_BASE     equ 0xC0000101
-GDT_CODE64      equ 0x08
-GDT_DATA        equ 0x10
+%include "x86.inc"
 
 %define OFF(label) ((label) - trampoline_start)
 
@@ -75,13 +72,7 @@ bits 64
 ; Machine state: 64-bit mode, CS = GDT_CODE64 of the trampoline GDT, paging
 ; with the kernel's CR3, EBX = this page's physical (= identity) address.
 tramp_long:
-	mov eax, GDT_DATA
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	xor eax, eax
-	mov fs, ax
-	mov gs, ax
+	LOAD_DATA_SEGMENTS
 	mov ebx, ebx                    ; upper half of RBX is undefined after the switch
 	mov ecx, MSR_GS_BASE
 	mov eax, [rbx + OFF(trampoline_mailbox) + 32]
@@ -96,9 +87,7 @@ tramp_long:
 
 align 8
 tramp_gdt:
-	dq 0                            ; null
-	dq 0x00AF9A000000FFFF           ; 0x08: code, 64-bit (L=1), present, DPL 0
-	dq 0x00CF92000000FFFF           ; 0x10: data, writable, present, DPL 0
+	FLAT_GDT
 tramp_gdt_end:
 
 align 8

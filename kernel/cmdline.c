@@ -167,7 +167,7 @@ static const char *syntax(const struct kopt *o, char *buf, size_t size)
 	return "?";
 }
 
-/* "kernel/test/bench.c" -> "bench" */
+/* "kernel/test/benchmarks.c" -> "benchmarks" */
 static void module_name(const char *file, char *buf, size_t size)
 {
 	const char *base = file;

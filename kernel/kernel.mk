@@ -4,7 +4,7 @@
 #   make iso        $(BUILD)/llfree-kernel.iso: hybrid BIOS+UEFI GRUB image
 #
 # Every kernel/**/*.c and boot/*.asm is compiled by wildcard: add files, not
-# rules. LLFree ($(LLFREE_SRCS), over kernel/mm/llfree_platform.h) and the
+# rules. LLFree ($(LLFREE_SRCS), over kernel/platform/llfree_platform.h) and the
 # portable benchmarks ($(BENCH_KERNEL_SRCS)) are compiled with the same flags
 # and linked in. Objects: $(BUILD)/kernel/<source path>.o
 #
@@ -18,7 +18,12 @@ KERNEL_LD ?= ld
 KERNEL_CFLAGS ?= -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone \
 	-mcmodel=kernel -mgeneral-regs-only -nostdlib -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -Wall -Wextra -Werror
-KERNEL_INCLUDES := -Ikernel -Illfree/include -Ikernel/mm -Ibench
+# Include paths follow the layers (kernel -> bench -> llfree): each tree
+# compiled into the kernel sees itself and the trees below it. LLFree gets
+# the kernel's platform hooks (kernel/platform/, nothing else of the kernel).
+KERNEL_INCLUDES_kernel := -Ikernel -Ibench -Illfree/include
+KERNEL_INCLUDES_bench  := -Ibench -Illfree/include
+KERNEL_INCLUDES_llfree := -Illfree/include -Ikernel/platform
 # The boot segment is RWX on purpose: it runs before paging (linker.ld).
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 KERNEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -35,11 +40,11 @@ KERNEL_OBJS = $(patsubst %.c,$(BUILD)/kernel/%.o,$(KERNEL_SRCS)) \
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(@D)
-	$(KERNEL_CC) $(KERNEL_CFLAGS) $(KERNEL_INCLUDES) -MMD -MP -c $< -o $@
+	$(KERNEL_CC) $(KERNEL_CFLAGS) $(KERNEL_INCLUDES_$(firstword $(subst /, ,$<))) -MMD -MP -c $< -o $@
 
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -g -w+all -MD $(@:.o=.d) -MP -o $@ $<
+	$(NASM) -f elf64 -g -w+all -iboot/ -MD $(@:.o=.d) -MP -o $@ $<
 
 # The BOOT line's version=: main.o is rebuilt when the checkout moves.
 $(BUILD)/kernel/kernel/main.o: KERNEL_CFLAGS += -DKERNEL_VERSION='"$(KERNEL_VERSION)"'

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/apic.h"
+#include "arch/cpu_stop.h"
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
@@ -24,6 +25,7 @@
 #include "dev/fbcon.h"
 #include "dev/hpet.h"
 #include "dev/pmtimer.h"
+#include "dev/reset.h"
 #include "dev/rtc.h"
 #include "firmware/acpi.h"
 #include "firmware/fadt.h"
@@ -40,7 +42,7 @@
 #include "mm/memmap.h"
 #include "mm/pmem.h"
 #include "summary.h"
-#include "test/bench.h"
+#include "test/benchmarks.h"
 #include "test/crash.h"
 #include "test/stress.h"
 #include "verdict.h"
@@ -168,7 +170,8 @@ static void find_cpus(void)
 	}
 }
 
-/* Reference clocks for the TSC calibration: FADT PM timer and RTC flag, HPET (PIT needs nothing). */
+/* Reference clocks for the TSC calibration: FADT PM timer and RTC flag, HPET (PIT needs nothing);
+ * the FADT's reset register for reboot=1. */
 static void find_timers(void)
 {
 	const struct acpi_sdt_header *table;
@@ -178,6 +181,7 @@ static void find_timers(void)
 		return;
 	if (acpi_find_table(&acpi, FADT_SIGNATURE, 0, &table) == ACPI_OK && fadt_parse(table, &fadt) == ACPI_OK) {
 		pmtimer_init(&fadt.pm_timer);
+		reset_set_acpi(&fadt.reset);
 		if (fadt.cmos_rtc_absent)
 			rtc_set_absent("absent (FADT IAPC_BOOT_ARCH: CMOS RTC not present)");
 	}
@@ -189,11 +193,12 @@ static void print_env(void)
 {
 	char memtypes[192];
 	paging_env(memtypes, sizeof(memtypes));
+	struct cpu_ident id;
+	cpu_ident_read(&id);
 	char line[SUMMARY_LINE_MAX];
 	ksnprintf(line, sizeof(line),
 		  "ENV hypervisor=%s cpu=\"%s\" tsc_hz=%llu tsc_source=%s invariant_tsc=%d apic=%s cpus=%u mce_banks=%u %s",
-		  cpu_hypervisor(), cpu_brand(), (unsigned long long)tsc_hz(), tsc_source(),
-		  tsc_invariant() ? 1 : 0, apic_mode_name(), percpu_count(), mce_banks(), memtypes);
+		  id.hypervisor, id.brand, (unsigned long long)tsc_hz(), tsc_source(), id.invariant_tsc ? 1 : 0, apic_mode_name(), percpu_count(), mce_banks(), memtypes);
 	kprintf("%s\n", line);
 	summary_line(SUMMARY_ENV, line);
 }
@@ -254,12 +259,13 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	console_start(have_acpi ? &acpi : NULL);
 	/* 11. CPU list from the MADT (broken or missing: WARN, the BSP alone). */
 	find_cpus();
-	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic hook. */
+	/* 12. Local APIC, x2APIC when the firmware chose it or an id needs it; IPI vectors, panic's NMI stop. */
 	if (!apic_init_bsp(madt.local_apic_address, madt.needs_x2apic))
 		madt.cpu_count = 1;
 	/* 12a. Every I/O APIC pin masked (MADT list), then what the firmware left pending drained: before the first sti. */
 	ioapic_mask_all(&madt);
 	apic_drain_pending();
+	cpu_stop_init();
 	run_cores_init();
 	/* 13. TSC frequency, before any AP competes for the host (PM timer, HPET, PIT). */
 	find_timers();

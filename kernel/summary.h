@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../bench/bench.h"
+#include "bench.h"
 
 /* Longest line kept; a longer one is cut after its last whole key=value pair that fits. */
 #define SUMMARY_LINE_MAX 480

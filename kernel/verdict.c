@@ -1,7 +1,6 @@
 /*
- * Run verdict and machine stop (see verdict.h).
- * Reset: the 8042 keyboard controller's pulse-reset command (0xfe to port
- * 0x64), then a triple fault as the fallback every x86 honours.
+ * Run verdict and machine stop (see verdict.h); the reset of reboot=1 is
+ * dev/reset.c.
  */
 #include "verdict.h"
 
@@ -11,13 +10,10 @@
 #include "cmdline.h"
 #include "console.h"
 #include "dev/debug_exit.h"
+#include "dev/reset.h"
 #include "dev/uart.h"
 #include "lib/printf.h"
 #include "summary.h"
-
-#define KBC_STATUS 0x64
-#define KBC_STATUS_INPUT_FULL 0x02
-#define KBC_CMD_PULSE_RESET 0xfe
 
 static bool reboot_requested;
 KOPT_BOOL(reboot_requested, "reboot", "0",
@@ -28,22 +24,6 @@ KOPT_UINT(opt_screen_hold, "screen_hold", "0",
 	  "seconds the summary screen stays up before QEMU exits or reboot=1 resets (else until reset)");
 
 static atomic_flag verdict_given = ATOMIC_FLAG_INIT;
-
-static __attribute__((noreturn)) void machine_reset(void)
-{
-	for (int i = 0; i < 100000 && (inb(KBC_STATUS) & KBC_STATUS_INPUT_FULL); i++)
-		cpu_pause();
-	outb(KBC_STATUS, KBC_CMD_PULSE_RESET);
-	for (volatile int i = 0; i < 10000000; i++)
-		cpu_pause();
-	/* Triple fault: no IDT, then an exception. */
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint64_t base;
-	} empty = { 0, 0 };
-	__asm__ volatile("lidt %0; int3" ::"m"(empty));
-	cpu_halt_forever();
-}
 
 void kernel_exit(bool ok, const char *reason)
 {

@@ -244,6 +244,20 @@ def plot_set(plt, rows, outdir, logy):
     return written
 
 
+def load_pyplot(tool):
+    """matplotlib.pyplot drawing into files, or None once `tool` has said how to install it."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("%s: matplotlib is missing for %s; install it with:\n"
+              "  sudo apt-get install -y python3-matplotlib\n"
+              "and run this script with /usr/bin/python3" % (tool, sys.executable), file=sys.stderr)
+        return None
+    return plt
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="PNG figures from benchmark CSV (tools/logparse.py output): ns per "
@@ -257,14 +271,8 @@ def main(argv=None):
                     help="all logs in the same figures, written into OUTDIR itself")
     args = ap.parse_args(argv)
 
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("plot.py: matplotlib is missing for %s; install it with:\n"
-              "  sudo apt-get install -y python3-matplotlib\n"
-              "and run this script with /usr/bin/python3" % sys.executable, file=sys.stderr)
+    plt = load_pyplot("plot.py")
+    if plt is None:
         return 1
 
     try:

@@ -217,11 +217,9 @@ def default_outdir(paths):
     return os.path.join(ROOT, "build", "report", joined if len(joined) <= 80 else joined[:80] + "+more")
 
 
-def make_report(paths, outdir, logy=False):
+def make_report(paths, outdir, logy=False, plt=None):
     """Writes the report; returns (html path, md path, logs)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = plt or plot.load_pyplot("report.py")
     logs, col = read_logs(paths)
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:
@@ -256,15 +254,11 @@ def main(argv=None):
         if not os.path.isfile(path):
             print("report.py: %s: no such file" % os.path.abspath(path), file=sys.stderr)
             return 2
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print("report.py: matplotlib is missing for %s; install it with:\n"
-              "  sudo apt-get install -y python3-matplotlib\n"
-              "and run this script with /usr/bin/python3" % sys.executable, file=sys.stderr)
+    plt = plot.load_pyplot("report.py")
+    if plt is None:
         return 1
     outdir = args.outdir or default_outdir(args.logs)
-    html_path, md_path, logs = make_report(args.logs, outdir, args.logy)
+    html_path, md_path, logs = make_report(args.logs, outdir, args.logy, plt)
     for log in logs:
         print("%s: %s, %s, %d RESULT lines" % (log.path, "; ".join(log.sources()), log.verdict(),
                                                len(log.rows)))

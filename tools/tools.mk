@@ -30,7 +30,7 @@ TEST_TARGETS += test-tools
 help::
 	@echo "  plots LOG=...  benchmark log(s) -> $(PLOTS_DIR)/results.csv, PNG figures in $(PLOTS_DIR)/<log name>/ (LOGY=1: log scale)"
 	@echo "  report LOG=... one self-contained HTML page and a Markdown twin of the log(s): build/report/<log names>/ (REPORT_DIR=..., LOGY=1)"
-	@echo "  test-tools     the host tools (tests/tools/): logparse, plot, report (in headless chromium), capture, run-qemu.sh paths and terminal, usb-iso, deps.sh, make test output, compdb"
+	@echo "  test-tools     the host tools (tests/tools/): logparse, plot, report (in headless chromium), capture, run-qemu.sh paths and terminal, usb-iso, deps.sh, make test output, compdb, check_layers.sh"
 
 # compile_commands.json for editors (git-ignored): every compile command of
 # `make all` and the test targets as make would run them (-B: all of them,

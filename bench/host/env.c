@@ -1,18 +1,14 @@
 /*
- * Host benchmark environment (env.h). CPUID leaves: Intel SDM Vol. 2A,
- * "CPUID": 01h ECX[31] hypervisor present, 40000000h hypervisor signature
- * (EBX, ECX, EDX), 80000002h-80000004h brand string, 80000007h EDX[8]
- * invariant TSC.
+ * Host benchmark environment (env.h). The CPU's identification is the
+ * kernel's (bench/cpu_ident.c), so both logs name a machine alike.
  */
 #include "env.h"
 
-#include <cpuid.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <x86intrin.h>
 
@@ -60,43 +56,6 @@ static uint64_t calibrate_tsc(void)
 	}
 	qsort(hz, CALIBRATION_RUNS, sizeof(hz[0]), cmp_u64);
 	return hz[CALIBRATION_RUNS / 2];
-}
-
-static void cpuid_info(struct host_info *info)
-{
-	unsigned a, b, c, d;
-	strcpy(info->hypervisor, "none");
-	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 31))) {
-		__cpuid(0x40000000, a, b, c, d);
-		memcpy(info->hypervisor + 0, &b, 4);
-		memcpy(info->hypervisor + 4, &c, 4);
-		memcpy(info->hypervisor + 8, &d, 4);
-		info->hypervisor[12] = '\0';
-	}
-	strcpy(info->cpu, "unknown");
-	unsigned max_ext = __get_cpuid_max(0x80000000, NULL);
-	if (max_ext >= 0x80000004) {
-		unsigned words[12];
-		for (unsigned i = 0; i < 3; i++)
-			__cpuid(0x80000002 + i, words[4 * i], words[4 * i + 1], words[4 * i + 2],
-				words[4 * i + 3]);
-		char brand[49];
-		memcpy(brand, words, 48);
-		brand[48] = '\0';
-		const char *s = brand;
-		while (*s == ' ')
-			s++;
-		size_t n = strlen(s);
-		while (n && s[n - 1] == ' ')
-			n--;
-		memcpy(info->cpu, s, n);
-		info->cpu[n] = '\0';
-	}
-	info->invariant_tsc = false;
-	if (max_ext >= 0x80000007) {
-		__cpuid(0x80000007, a, b, c, d);
-		info->invariant_tsc = d & (1u << 8);
-	}
 }
 
 static void find_cpus(void)
@@ -209,7 +168,7 @@ static void host_stuck(unsigned core, const char *where, unsigned seconds)
 bool host_env_init(struct bench_env *env, struct host_info *info, uint64_t frames)
 {
 	find_cpus();
-	cpuid_info(info);
+	cpu_ident_read(&info->cpu);
 	info->tsc_hz = calibrate_tsc();
 	info->cpus = ncpus;
 	*env = (struct bench_env){
@@ -233,11 +192,11 @@ void host_env_line(const struct host_info *info, char *buf, size_t cap)
 	struct fmt f;
 	fmt_init(&f, buf, cap);
 	fmt_str(&f, "ENV");
-	fmt_kv_str(&f, "hypervisor", info->hypervisor);
-	fmt_kv_str(&f, "cpu", info->cpu);
+	fmt_kv_str(&f, "hypervisor", info->cpu.hypervisor);
+	fmt_kv_str(&f, "cpu", info->cpu.brand);
 	fmt_kv_u64(&f, "tsc_hz", info->tsc_hz);
 	fmt_kv_str(&f, "tsc_source", "clock_gettime");
-	fmt_kv_u64(&f, "invariant_tsc", info->invariant_tsc);
+	fmt_kv_u64(&f, "invariant_tsc", info->cpu.invariant_tsc);
 	fmt_kv_str(&f, "apic", "none");
 	fmt_kv_u64(&f, "cpus", info->cpus);
 	fmt_kv_str(&f, "platform", "host");

@@ -11,11 +11,10 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "cpu_ident.h"
 
 struct host_info {
-	char hypervisor[13]; /* CPUID 0x40000000 signature, "none" on bare metal */
-	char cpu[49];        /* brand string, CPUID 0x80000002..4 */
-	bool invariant_tsc;  /* CPUID 80000007h:EDX[8] */
+	struct cpu_ident cpu; /* hypervisor, brand string, invariant TSC: as the kernel reads them */
 	uint64_t tsc_hz;
 	unsigned cpus;       /* CPUs this process may run on */
 };

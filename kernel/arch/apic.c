@@ -156,11 +156,6 @@ uint32_t apic_id(void)
 	return mode == APIC_MODE_X2APIC ? id : id >> 24;
 }
 
-uint32_t apic_version(void)
-{
-	return apic_read(APIC_VERSION) & 0xFF;
-}
-
 void apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);

@@ -72,8 +72,6 @@ enum apic_mode apic_mode(void);
 const char *apic_mode_name(void);
 /* This CPU's APIC id (8 bits in xAPIC mode, 32 in x2APIC mode). */
 uint32_t apic_id(void);
-/* APIC version register, bits 7:0 (< 0x10: external 82489DX, needs INIT de-assert). */
-uint32_t apic_version(void);
 void apic_eoi(void);
 
 /*

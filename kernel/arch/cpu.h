@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* cpuid() and the identification leaves: the one portable copy, shared with the host program. */
+#include "cpu_ident.h"
+
 /* Most CPUs the kernel supports (dense indices 0 .. CPU_MAX-1); sizes per-CPU tables. */
 #define CPU_MAX 256
 
@@ -19,16 +22,19 @@
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
-/* CR4 */
+/* CR4 (boot/x86.inc has the bits the assembly code sets) */
+#define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
 #define CR4_MCE (1ull << 6) /* machine-check enable (Vol. 3A, 2.5; 9.7.5) */
 #define CR4_PGE (1ull << 7)
+#define CR4_LA57 (1ull << 12)
 
 /* MSRs (SDM Vol. 4) */
 #define MSR_EFER 0xc0000080u
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
+#define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_NXE (1ull << 11)
 
@@ -37,25 +43,12 @@
 #define CPUID_EXT_EDX_NX (1u << 20)
 #define CPUID_EXT_EDX_PAGE1GB (1u << 26)
 #define CPUID_EXT_EDX_LM (1u << 29)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31) /* always 0 on real hardware (Vol. 2A, CPUID) */
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
-
-static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
-{
-	struct cpuid_regs r;
-	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-			 : "a"(leaf), "c"(subleaf));
-	return r;
-}
 
 /* Highest extended leaf, then the leaf itself if present (else all zero). */
 static inline struct cpuid_regs cpuid_ext(uint32_t leaf)
 {
 	struct cpuid_regs none = { 0, 0, 0, 0 };
-	if (cpuid(0x80000000u, 0).eax < leaf)
+	if (cpuid(CPUID_EXT_BASE, 0).eax < leaf)
 		return none;
 	return cpuid(leaf, 0);
 }
@@ -97,20 +90,12 @@ static inline uint64_t rdtscp(uint32_t *aux)
 }
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
 
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 

@@ -64,11 +64,9 @@ struct bank {
 
 static bool is_intel_family6_before_1a(void)
 {
-	struct cpuid_regs v = cpuid(0, 0);
-	bool intel = v.ebx == 0x756e6547u && v.edx == 0x49656e69u && v.ecx == 0x6c65746eu; /* GenuineIntel */
-	uint32_t sig = cpuid(1, 0).eax;
-	uint32_t family = (sig >> 8) & 0xF, model = ((sig >> 4) & 0xF) | ((sig >> 12) & 0xF0);
-	return intel && family == 6 && model < 0x1A;
+	struct cpu_ident id;
+	cpu_ident_read(&id);
+	return id.intel && id.family == 6 && id.model < 0x1A;
 }
 
 bool mce_has_cmci(void)

@@ -241,7 +241,7 @@ static void check_direct_map(const struct memmap *map)
 /* Most RAM should be write-back: on bare metal, say loudly when the MTRRs make some of it slower. */
 static void check_ram_types(void)
 {
-	if (direct.ram_not_wb == 0 || strcmp(cpu_hypervisor(), "none") != 0)
+	if (direct.ram_not_wb == 0 || cpu_has_hypervisor())
 		return;
 	kprintf("WARN msg=\"the MTRRs make %lu MiB of RAM not write-back (%s): memory there is slow\"\n",
 		(unsigned long)(direct.ram_not_wb >> 20), !mtrr.enabled ? "MTRRs disabled" : "firmware ranges");

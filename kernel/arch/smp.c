@@ -38,10 +38,7 @@
  * PCIDE (needs long mode) or CET (needs CR0.WP), the AP's C entry sets.
  * MCE from the first instruction on: a machine check on a CPU with CR4.MCE
  * clear shuts the whole machine down (SDM Vol. 3A, 9.7.5; docs/hardware.md). */
-#define CR4_PSE (1ull << 4)
-#define CR4_LA57 (1ull << 12)
 #define CR4_BEFORE_PAGING (CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_LA57)
-#define EFER_SCE (1ull << 0)
 
 extern const char trampoline_start[], trampoline_end[], trampoline_mailbox[];
 

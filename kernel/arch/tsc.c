@@ -1,7 +1,8 @@
 /*
  * TSC frequency from CPUID or by measurement (see tsc.h for the order).
- * Intel SDM Vol. 2A (CPUID 15H, 16H, 80000007H), Vol. 3B 18.17, Vol. 4
- * (MSR_PLATFORM_INFO); the arithmetic is in tsc_freq.c.
+ * Intel SDM Vol. 2A (CPUID 15H, 16H), Vol. 3B 18.17, Vol. 4
+ * (MSR_PLATFORM_INFO); the arithmetic is in tsc_freq.c, the CPU's vendor,
+ * family and model in bench/cpu_ident.c.
  */
 #include "arch/tsc.h"
 
@@ -13,13 +14,7 @@
 
 #define CPUID_TSC_LEAF 0x15u
 #define CPUID_FREQ_LEAF 0x16u
-#define CPUID_HYPERVISOR_BASE 0x40000000u
 #define CPUID_HYPERVISOR_TSC 0x40000010u
-#define CPUID_EXT_BASE 0x80000000u
-#define CPUID_EXT_BRAND 0x80000002u
-#define CPUID_EXT_POWER 0x80000007u
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_80000007_EDX_INVARIANT_TSC (1u << 8)
 #define CPUID_80000001_EDX_RDTSCP (1u << 27)
 
 /* tsc_ref=: which reference to measure against; auto tries every source in order. */
@@ -33,63 +28,10 @@ KOPT_ENUM(opt_tsc_ref, "tsc_ref", tsc_ref_names, "auto",
 bool tsc_has_rdtscp;
 static uint64_t hz;
 static const char *source = "none";
-static char hypervisor[13];
-static char brand[49];
 
 static uint32_t cpuid_max(uint32_t base)
 {
 	return cpuid(base, 0).eax;
-}
-
-static bool has_hypervisor(void)
-{
-	return (cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) != 0;
-}
-
-const char *cpu_hypervisor(void)
-{
-	if (!has_hypervisor())
-		return "none";
-	struct cpuid_regs r = cpuid(CPUID_HYPERVISOR_BASE, 0);
-	uint32_t words[3] = { r.ebx, r.ecx, r.edx };
-	for (int i = 0; i < 12; i++) {
-		char ch = (char)(words[i / 4] >> (8 * (i % 4)));
-		hypervisor[i] = (ch > ' ' && ch < 127 && ch != '"') ? ch : 0;
-	}
-	hypervisor[12] = 0;
-	return hypervisor[0] ? hypervisor : "unknown";
-}
-
-const char *cpu_brand(void)
-{
-	if (cpuid_max(CPUID_EXT_BASE) < CPUID_EXT_BRAND + 2)
-		return "unknown";
-	uint32_t regs[12];
-	for (uint32_t i = 0; i < 3; i++) {
-		struct cpuid_regs r = cpuid(CPUID_EXT_BRAND + i, 0);
-		regs[4 * i] = r.eax;
-		regs[4 * i + 1] = r.ebx;
-		regs[4 * i + 2] = r.ecx;
-		regs[4 * i + 3] = r.edx;
-	}
-	int n = 0;
-	for (int i = 0; i < 48; i++) {
-		char ch = (char)(regs[i / 4] >> (8 * (i % 4)));
-		if (ch == 0)
-			break;
-		if ((n == 0 && ch == ' ') || ch == '"' || ch < ' ' || ch > '~')
-			continue;
-		brand[n++] = ch;
-	}
-	while (n > 0 && brand[n - 1] == ' ')
-		n--;
-	brand[n] = 0;
-	return n ? brand : "unknown";
-}
-
-bool tsc_invariant(void)
-{
-	return (cpuid_ext(CPUID_EXT_POWER).edx & CPUID_80000007_EDX_INVARIANT_TSC) != 0;
 }
 
 /* ---- what the CPU says (tsc_freq.h) ---- */
@@ -117,7 +59,7 @@ static uint64_t hz_from_cpuid(const char **why)
 
 static uint64_t hz_from_hypervisor(const char **why)
 {
-	if (!has_hypervisor() || cpuid_max(CPUID_HYPERVISOR_BASE) < CPUID_HYPERVISOR_TSC) {
+	if (!cpu_has_hypervisor() || cpuid_max(CPUID_HYPERVISOR_BASE) < CPUID_HYPERVISOR_TSC) {
 		*why = "no leaf 40000010H";
 		return 0;
 	}
@@ -127,17 +69,11 @@ static uint64_t hz_from_hypervisor(const char **why)
 	return hz;
 }
 
-static bool is_intel(void)
-{
-	struct cpuid_regs r = cpuid(0, 0);
-	return r.ebx == 0x756e6547 && r.edx == 0x49656e69 && r.ecx == 0x6c65746e; /* "GenuineIntel" */
-}
-
 static uint64_t hz_from_platform_info(const char **why)
 {
-	uint32_t family, model;
-	cpu_family_model(cpuid(1, 0).eax, &family, &model);
-	if (!platform_info_has_ratio(is_intel(), family, model)) {
+	struct cpu_ident id;
+	cpu_ident_read(&id);
+	if (!platform_info_has_ratio(id.intel, id.family, id.model)) {
 		*why = "not a CPU known to have it";
 		return 0;
 	}

@@ -1,8 +1,9 @@
 /*
  * Time-stamp counter: frequency, and the delays and timestamps built on it.
  * Intel SDM Vol. 3B, 18.17 (time-stamp counter, invariant TSC), Vol. 2A
- * CPUID leaves 15H (TSC/crystal ratio), 80000007H (invariant TSC);
- * hypervisor leaf 40000010H (TSC kHz, VMware/QEMU convention).
+ * CPUID leaf 15H (TSC/crystal ratio); hypervisor leaf 40000010H (TSC kHz,
+ * VMware/QEMU convention). Whether the TSC is invariant (CPUID 80000007H)
+ * is part of the CPU's identification (bench/cpu_ident.h).
  *
  * Frequency sources, in order (design kernel.md "Time"): CPUID 15H (with
  * the crystal derived from CPUID 16H where 15H gives none), the hypervisor
@@ -26,7 +27,6 @@ bool tsc_calibrate(void);
 uint64_t tsc_hz(void);
 /* cpuid15, cpuid16, hypervisor, platform_info, pmtimer, hpet, pit, rtc */
 const char *tsc_source(void);
-bool tsc_invariant(void);
 
 /* Serialised reads around a timed region (SDM Vol. 2B RDTSC/RDTSCP notes). */
 static inline uint64_t tsc_begin(void)
@@ -54,10 +54,5 @@ uint64_t tsc_ticks_to_ns(uint64_t ticks);
 uint64_t tsc_us_to_ticks(uint64_t us);
 /* Busy-wait at least `us` microseconds (after calibration). */
 void tsc_delay_us(uint64_t us);
-
-/* CPUID 40000000H signature ("TCGTCGTCGTCG", "KVMKVMKVM") or "none". */
-const char *cpu_hypervisor(void);
-/* CPUID 80000002H-80000004H brand string, leading spaces dropped. */
-const char *cpu_brand(void);
 
 #endif

@@ -47,14 +47,3 @@ uint64_t tsc_hz_from_platform_info(uint64_t msr)
 	uint64_t ratio = (msr >> PLATFORM_INFO_RATIO_SHIFT) & PLATFORM_INFO_RATIO_MASK;
 	return ratio * PLATFORM_INFO_BUS_HZ;
 }
-
-void cpu_family_model(uint32_t eax, uint32_t *family, uint32_t *model)
-{
-	uint32_t fam = (eax >> 8) & 0xf, mod = (eax >> 4) & 0xf;
-	if (fam == 0xf)
-		fam += (eax >> 20) & 0xff;
-	if (fam == 6 || fam >= 0xf)
-		mod |= ((eax >> 16) & 0xf) << 4;
-	*family = fam;
-	*model = mod;
-}

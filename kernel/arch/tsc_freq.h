@@ -46,7 +46,4 @@ bool platform_info_has_ratio(bool intel, uint32_t family, uint32_t model);
 /* TSC Hz from MSR_PLATFORM_INFO's maximum non-turbo ratio; 0 when the ratio is 0. */
 uint64_t tsc_hz_from_platform_info(uint64_t msr);
 
-/* Family and model from CPUID 1 EAX, extended fields included (SDM Vol. 2A, CPUID 01H). */
-void cpu_family_model(uint32_t eax, uint32_t *family, uint32_t *model);
-
 #endif

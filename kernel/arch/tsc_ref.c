@@ -74,28 +74,28 @@ static uint64_t median_of_runs(uint64_t (*measure)(void))
 	return runs[CALIBRATE_RUNS / 2];
 }
 
-uint64_t tsc_ref_pmtimer(const char **why)
+/* A counter an ACPI table announced: the median of its runs, or why there is none. */
+static uint64_t announced_counter(bool present, const char *absent, uint64_t (*measure)(void), const char **why)
 {
-	if (!pmtimer_present()) {
-		*why = "absent (no FADT, hardware-reduced ACPI, or no PM_TMR_BLK)";
+	if (!present) {
+		*why = absent;
 		return 0;
 	}
-	uint64_t hz = median_of_runs(measure_pmtimer);
+	uint64_t hz = median_of_runs(measure);
 	if (hz == 0)
 		*why = "not counting";
 	return hz;
 }
 
+uint64_t tsc_ref_pmtimer(const char **why)
+{
+	return announced_counter(pmtimer_present(), "absent (no FADT, hardware-reduced ACPI, or no PM_TMR_BLK)",
+				 measure_pmtimer, why);
+}
+
 uint64_t tsc_ref_hpet(const char **why)
 {
-	if (!hpet_present()) {
-		*why = "absent (no usable ACPI HPET table)";
-		return 0;
-	}
-	uint64_t hz = median_of_runs(measure_hpet);
-	if (hz == 0)
-		*why = "not counting";
-	return hz;
+	return announced_counter(hpet_present(), "absent (no usable ACPI HPET table)", measure_hpet, why);
 }
 
 /* No table announces a PIT: an absent or clock-gated one reads a constant. */

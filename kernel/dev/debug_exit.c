@@ -6,7 +6,8 @@
 /* The device answers reads with 0; an unassigned port reads as all ones. */
 #define DEBUG_EXIT_READ_VALUE 0u
 
-bool debug_exit_present(void)
+/* QEMU with isa-debug-exit, detected as described in debug_exit.h. */
+static bool debug_exit_present(void)
 {
 	if (!cpu_has_hypervisor())
 		return false;

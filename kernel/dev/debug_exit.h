@@ -12,7 +12,6 @@
 #ifndef KERNEL_DEV_DEBUG_EXIT_H
 #define KERNEL_DEV_DEBUG_EXIT_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #define DEBUG_EXIT_PORT 0xf4
@@ -20,8 +19,6 @@
 #define DEBUG_EXIT_OK 0x10
 #define DEBUG_EXIT_FAIL 0x11 /* boot/entry.asm uses the same value */
 
-/* QEMU with isa-debug-exit, detected as described above. */
-bool debug_exit_present(void);
 /* Exit QEMU with `value` where the device is present; returns otherwise. */
 void debug_exit(uint32_t value);
 

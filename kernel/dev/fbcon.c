@@ -30,7 +30,6 @@ static uint8_t grid[FBCON_ROWS_MAX][FBCON_COLUMNS_MAX];  /* what should be on sc
 static uint8_t shown[FBCON_ROWS_MAX][FBCON_COLUMNS_MAX]; /* what is on screen */
 
 bool fbcon_present(void) { return con.on; }
-unsigned fbcon_columns(void) { return con.columns; }
 
 /* ---- pixels ---- */
 

@@ -21,7 +21,7 @@
 
 #include <stdbool.h>
 
-#include "firmware/multiboot2.h"
+#include "firmware/boot_info.h"
 #include "lib/qr.h"
 
 #define FBCON_COLUMNS_MAX 256
@@ -39,6 +39,5 @@ void fbcon_page_begin(unsigned text_columns);
 void fbcon_page_puts(const char *s, bool inverse);
 /* A QR code right of the page's text, as large as fits, with a caption line below it. */
 void fbcon_page_qr(const struct qr *qr, const char *caption);
-unsigned fbcon_columns(void);
 
 #endif

@@ -3,14 +3,11 @@
  */
 #include "dev/pmtimer.h"
 
-#include "arch/cpu.h"
-#include "arch/paging.h"
+#include "dev/acpi_reg.h"
 #include "lib/printf.h"
 
 static bool present;
-static bool is_io;
-static uint16_t port;
-static volatile uint32_t *mmio;
+static struct acpi_reg tmr_val;
 static uint64_t mask;
 
 bool pmtimer_init(const struct fadt_pm_timer *timer)
@@ -18,19 +15,11 @@ bool pmtimer_init(const struct fadt_pm_timer *timer)
 	if (!timer->present)
 		return false;
 	mask = timer->bits == 32 ? 0xFFFFFFFFull : 0xFFFFFFull;
-	if (timer->address_space == ACPI_GAS_SYSTEM_IO) {
-		if (timer->address == 0 || timer->address > 0xFFFF) {
-			kprintf("WARN msg=\"PM timer port 0x%llx invalid\"\n", (unsigned long long)timer->address);
-			return false;
-		}
-		is_io = true;
-		port = (uint16_t)timer->address;
-	} else if (timer->address_space == ACPI_GAS_SYSTEM_MEMORY) {
-		is_io = false;
-		mmio = (volatile uint32_t *)paging_map_mmio(timer->address, 4);
-	} else {
+	enum acpi_reg_error err = acpi_reg_map(&tmr_val, timer->address_space, timer->address, 4);
+	if (err == ACPI_REG_BAD_PORT)
+		kprintf("WARN msg=\"PM timer port 0x%llx invalid\"\n", (unsigned long long)timer->address);
+	if (err != ACPI_REG_OK)
 		return false;
-	}
 	present = true;
 	return true;
 }
@@ -42,8 +31,7 @@ bool pmtimer_present(void)
 
 uint64_t pmtimer_read(void)
 {
-	uint32_t v = is_io ? inl(port) : *mmio;
-	return v & mask;
+	return acpi_reg_read32(&tmr_val) & mask;
 }
 
 uint64_t pmtimer_mask(void)

@@ -49,6 +49,46 @@ uint8_t acpi_checksum(const void *data, size_t len)
 	return sum;
 }
 
+enum acpi_error acpi_table_check(const struct acpi_sdt_header *table, const char *signature, size_t fixed)
+{
+	if (memcmp(table->signature, signature, sizeof(table->signature)) != 0)
+		return ACPI_ERR_SIGNATURE;
+	return table->length < fixed ? ACPI_ERR_TABLE_SHORT : ACPI_OK;
+}
+
+void acpi_entries_begin(struct acpi_entries *it, const struct acpi_sdt_header *table, size_t fixed,
+			size_t field_bytes)
+{
+	it->next = (const uint8_t *)table + fixed;
+	it->end = (const uint8_t *)table + table->length;
+	it->field_bytes = field_bytes;
+}
+
+/* A little-endian field of 1 or 2 bytes. */
+static unsigned entry_field(const uint8_t *p, size_t bytes)
+{
+	return bytes == 1 ? p[0] : (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+enum acpi_error acpi_entries_next(struct acpi_entries *it, size_t (*min_length)(unsigned type),
+				  const void **entry, unsigned *type)
+{
+	if (it->next >= it->end)
+		return ACPI_ERR_NOT_FOUND;
+	size_t left = (size_t)(it->end - it->next);
+	if (left < 2 * it->field_bytes)
+		return ACPI_ERR_ENTRY_OVERRUN;
+	*type = entry_field(it->next, it->field_bytes);
+	size_t length = entry_field(it->next + it->field_bytes, it->field_bytes);
+	if (length < min_length(*type) || length < 2 * it->field_bytes)
+		return ACPI_ERR_ENTRY_LENGTH;
+	if (length > left)
+		return ACPI_ERR_ENTRY_OVERRUN;
+	*entry = it->next;
+	it->next += length;
+	return ACPI_OK;
+}
+
 enum acpi_error acpi_rsdp_validate(const void *rsdp, size_t size)
 {
 	const struct acpi_rsdp *r = rsdp;

@@ -133,6 +133,31 @@ struct acpi {
 /* Sum of `len` bytes modulo 256; a valid ACPI structure sums to 0. */
 uint8_t acpi_checksum(const void *data, size_t len);
 
+/* ---- what every table parser shares (madt.c, fadt.c, hpet.c, nfit.c, spcr.c) ---- */
+
+/* A parser's first check: ACPI_ERR_SIGNATURE, ACPI_ERR_TABLE_SHORT (below `fixed` bytes), or ACPI_OK. */
+enum acpi_error acpi_table_check(const struct acpi_sdt_header *table, const char *signature, size_t fixed);
+
+/*
+ * The variable-length entries after a table's fixed part (MADT entries,
+ * NFIT structures): each begins with its type and its length, fields of
+ * `field_bytes` (1 or 2) each, little-endian.
+ */
+struct acpi_entries {
+	const uint8_t *next, *end;
+	size_t field_bytes;
+};
+void acpi_entries_begin(struct acpi_entries *it, const struct acpi_sdt_header *table, size_t fixed,
+			size_t field_bytes);
+/*
+ * The next entry, its length checked against min_length(type) (at least the
+ * header) and the table's end: ACPI_OK with *entry and *type,
+ * ACPI_ERR_NOT_FOUND after the last, ACPI_ERR_ENTRY_LENGTH or
+ * ACPI_ERR_ENTRY_OVERRUN for a broken one (the walk stops there).
+ */
+enum acpi_error acpi_entries_next(struct acpi_entries *it, size_t (*min_length)(unsigned type),
+				  const void **entry, unsigned *type);
+
 /*
  * Check an RSDP copy of `size` readable bytes: signature, the 20-byte checksum
  * and, for revision >= 2, length and the extended checksum over `length` bytes.

@@ -60,16 +60,13 @@ static struct fadt_reset find_reset(const struct fadt *f)
 enum acpi_error fadt_parse(const struct acpi_sdt_header *table, struct fadt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(table->signature, FADT_SIGNATURE, sizeof(table->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (table->length < FADT_V1_LENGTH)
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(table, FADT_SIGNATURE, FADT_V1_LENGTH);
+	if (err != ACPI_OK)
+		return err;
 
 	/* Only fields below `length` are read; covers() guards the later ones. */
 	const struct fadt *f = (const void *)table;
 	out->revision = table->revision;
-	out->flags = f->flags;
-	out->hw_reduced = (f->flags & FADT_FLAG_HW_REDUCED_ACPI) != 0;
 	out->cmos_rtc_absent = (f->iapc_boot_arch & FADT_IAPC_CMOS_RTC_NOT_PRESENT) != 0;
 	out->pm_timer = find_pm_timer(f);
 	out->reset = find_reset(f);

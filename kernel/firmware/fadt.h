@@ -1,5 +1,6 @@
 /*
- * FADT (signature "FACP"): the ACPI PM timer for TSC calibration, and the reset register.
+ * FADT (signature "FACP"): the ACPI PM timer for TSC calibration, and the reset register
+ * for reboot=1 (dev/reset.h).
  * Follows the ACPI Specification 6.5, 5.2.9 Fixed ACPI Description Table
  * (5.2.9.1 FADT flags), 4.8.3.3 Power Management Timer, 5.2.3.2 Generic
  * Address Structure.
@@ -116,8 +117,6 @@ struct fadt_reset {
 
 struct fadt_info {
 	uint8_t revision;       /* the table header's */
-	uint32_t flags;
-	bool hw_reduced;
 	bool cmos_rtc_absent;   /* IAPC_BOOT_ARCH says there is no CMOS RTC */
 	struct fadt_pm_timer pm_timer;
 	struct fadt_reset reset;

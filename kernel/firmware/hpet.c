@@ -9,10 +9,9 @@
 enum acpi_error hpet_parse(const struct acpi_sdt_header *table, struct hpet_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(table->signature, HPET_SIGNATURE, sizeof(table->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (table->length < sizeof(struct hpet_table))
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(table, HPET_SIGNATURE, sizeof(struct hpet_table));
+	if (err != ACPI_OK)
+		return err;
 
 	const struct hpet_table *h = (const void *)table;
 	/* The HPET registers are memory-mapped only; a zero base cannot be mapped. */

@@ -79,7 +79,7 @@ static void add_ioapic(struct madt_info *out, const struct madt_io_apic *e)
 }
 
 /* Structure size of the types we read; 2 (the bare header) for the rest. */
-static size_t entry_min_length(uint8_t type)
+static size_t entry_min_length(unsigned type)
 {
 	switch (type) {
 	case MADT_TYPE_LOCAL_APIC: return sizeof(struct madt_local_apic);
@@ -90,24 +90,28 @@ static size_t entry_min_length(uint8_t type)
 	}
 }
 
+/* A local APIC or x2APIC entry: a CPU, unless an enabled entry claims the broadcast id. */
+static void add_local_apic(struct madt_walk *w, uint32_t id, uint32_t broadcast, uint32_t uid, uint32_t flags,
+			   bool x2apic)
+{
+	if (id == broadcast && (flags & MADT_LAPIC_ENABLED))
+		w->out->invalid_ids++;
+	else
+		add_cpu(w, id, uid, flags, x2apic);
+}
+
 /* One entry whose length is already checked against its type and the table end. */
 static void read_entry(struct madt_walk *w, const struct madt_entry_header *e)
 {
 	switch (e->type) {
 	case MADT_TYPE_LOCAL_APIC: {
 		const struct madt_local_apic *l = (const void *)e;
-		if (l->apic_id == MADT_XAPIC_ID_BROADCAST && (l->flags & MADT_LAPIC_ENABLED))
-			w->out->invalid_ids++;
-		else
-			add_cpu(w, l->apic_id, l->acpi_processor_uid, l->flags, false);
+		add_local_apic(w, l->apic_id, MADT_XAPIC_ID_BROADCAST, l->acpi_processor_uid, l->flags, false);
 		break;
 	}
 	case MADT_TYPE_LOCAL_X2APIC: {
 		const struct madt_local_x2apic *x = (const void *)e;
-		if (x->x2apic_id == MADT_X2APIC_ID_BROADCAST && (x->flags & MADT_LAPIC_ENABLED))
-			w->out->invalid_ids++;
-		else
-			add_cpu(w, x->x2apic_id, x->acpi_processor_uid, x->flags, true);
+		add_local_apic(w, x->x2apic_id, MADT_X2APIC_ID_BROADCAST, x->acpi_processor_uid, x->flags, true);
 		break;
 	}
 	case MADT_TYPE_IO_APIC:
@@ -139,10 +143,9 @@ enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic
 			   struct madt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(madt->signature, MADT_SIGNATURE, sizeof(madt->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (madt->length < sizeof(struct madt_header))
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(madt, MADT_SIGNATURE, sizeof(struct madt_header));
+	if (err != ACPI_OK)
+		return err;
 
 	const struct madt_header *h = (const void *)madt;
 	out->local_apic_address = h->local_apic_address;
@@ -155,20 +158,14 @@ enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic
 		.online_capable_defined = madt->revision >= MADT_REVISION_ONLINE_CAPABLE &&
 					  madt->revision != MADT_REVISION_62B,
 	};
-	const uint8_t *p = (const uint8_t *)madt + sizeof(*h);
-	const uint8_t *end = (const uint8_t *)madt + madt->length;
-	while (p < end) {
-		const struct madt_entry_header *e = (const void *)p;
-		size_t left = (size_t)(end - p);
-		if (left < sizeof(*e))
-			return ACPI_ERR_ENTRY_OVERRUN;
-		if (e->length < entry_min_length(e->type))
-			return ACPI_ERR_ENTRY_LENGTH;
-		if (e->length > left)
-			return ACPI_ERR_ENTRY_OVERRUN;
+	struct acpi_entries it;
+	const void *e;
+	unsigned type;
+	acpi_entries_begin(&it, madt, sizeof(*h), 1); /* u8 type, u8 length */
+	while ((err = acpi_entries_next(&it, entry_min_length, &e, &type)) == ACPI_OK)
 		read_entry(&w, e);
-		p += e->length;
-	}
+	if (err != ACPI_ERR_NOT_FOUND)
+		return err;
 
 	if (!w.bsp_found) {
 		out->cpu_count = 0;
@@ -178,15 +175,4 @@ enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic
 	if (out->dropped_cpus || out->dropped_ioapics)
 		return ACPI_ERR_TOO_MANY;
 	return ACPI_OK;
-}
-
-bool madt_cpu_index(const struct madt_info *info, uint32_t apic_id, size_t *index)
-{
-	for (size_t i = 0; i < info->cpu_count; i++) {
-		if (info->cpus[i].apic_id == apic_id) {
-			*index = i;
-			return true;
-		}
-	}
-	return false;
 }

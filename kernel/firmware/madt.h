@@ -131,10 +131,4 @@ struct madt_info {
 enum acpi_error madt_parse(const struct acpi_sdt_header *madt, uint32_t bsp_apic_id,
 			   struct madt_info *out);
 
-/*
- * The dense cpu index of the CPU with `apic_id` (an AP looking itself up after
- * reading its own id): true and *index on a hit, false when it is not listed.
- */
-bool madt_cpu_index(const struct madt_info *info, uint32_t apic_id, size_t *index);
-
 #endif

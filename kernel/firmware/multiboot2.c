@@ -18,9 +18,6 @@
 #define MODULE_END 12
 #define MODULE_FIXED 16
 #define MMAP_ENTRY_SIZE 8          /* 3.6.8; entry_version at 12 is not checked */
-#define MMAP_ENTRY_BASE 0          /* inside an entry */
-#define MMAP_ENTRY_LENGTH 8
-#define MMAP_ENTRY_TYPE 16
 #define FB_ADDR 8                  /* 3.6.12 */
 #define FB_PITCH 16
 #define FB_WIDTH 20
@@ -43,22 +40,6 @@ struct mb2_cursor {
 	bool mmap_seen;   /* a second mmap tag is an error, even after an empty one */
 	struct boot_info *out;
 };
-
-/* Fields are read with memcpy: tags are 8-byte aligned, but the buffer's
- * contents are firmware bytes, not C objects. */
-static uint32_t read_u32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t read_u64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static const uint8_t *tag_body(const struct mb2_cursor *c)
 {
@@ -103,8 +84,8 @@ static enum mb2_error parse_module(const struct mb2_cursor *c)
 {
 	if (c->size < MODULE_FIXED)
 		return MB2_ERR_TAG;
-	uint32_t start = read_u32(tag_body(c) + MODULE_START);
-	uint32_t end = read_u32(tag_body(c) + MODULE_END);
+	uint32_t start = boot_read_u32(tag_body(c) + MODULE_START);
+	uint32_t end = boot_read_u32(tag_body(c) + MODULE_END);
 	if (end < start)
 		return MB2_ERR_TAG;
 	struct boot_info *out = c->out;
@@ -125,7 +106,7 @@ static enum mb2_error parse_mmap(struct mb2_cursor *c)
 	if (c->mmap_seen)
 		return MB2_ERR_MMAP; /* a second map: which one is right? */
 	c->mmap_seen = true;
-	uint32_t entry_size = read_u32(tag_body(c) + MMAP_ENTRY_SIZE);
+	uint32_t entry_size = boot_read_u32(tag_body(c) + MMAP_ENTRY_SIZE);
 	if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8 != 0)
 		return MB2_ERR_MMAP;
 	uint32_t bytes = c->size - MB2_MMAP_HEADER_SIZE;
@@ -134,16 +115,6 @@ static enum mb2_error parse_mmap(struct mb2_cursor *c)
 	/* Entries stay where they are: as many as the tag holds. */
 	out->mmap = (struct boot_mmap){ tag_body(c) + MB2_MMAP_HEADER_SIZE, entry_size, bytes / entry_size };
 	return MB2_OK;
-}
-
-struct boot_mmap_entry boot_mmap_get(const struct boot_mmap *m, size_t i)
-{
-	const uint8_t *entry = (const uint8_t *)m->entries + i * m->stride;
-	return (struct boot_mmap_entry){
-		.base = read_u64(entry + MMAP_ENTRY_BASE),
-		.length = read_u64(entry + MMAP_ENTRY_LENGTH),
-		.type = read_u32(entry + MMAP_ENTRY_TYPE),
-	};
 }
 
 /* Tag 8 (3.6.12): framebuffer_addr (u64), pitch, width, height (u32),
@@ -155,10 +126,10 @@ static enum mb2_error parse_framebuffer(const struct mb2_cursor *c)
 	const uint8_t *p = tag_body(c);
 	struct boot_framebuffer fb = {
 		.present = true,
-		.addr = read_u64(p + FB_ADDR),
-		.pitch = read_u32(p + FB_PITCH),
-		.width = read_u32(p + FB_WIDTH),
-		.height = read_u32(p + FB_HEIGHT),
+		.addr = boot_read_u64(p + FB_ADDR),
+		.pitch = boot_read_u32(p + FB_PITCH),
+		.width = boot_read_u32(p + FB_WIDTH),
+		.height = boot_read_u32(p + FB_HEIGHT),
 		.bpp = p[FB_BPP],
 		.type = p[FB_TYPE],
 	};
@@ -180,9 +151,9 @@ static enum mb2_error parse_efi_system_table(const struct mb2_cursor *c)
 	out->efi = true;
 	/* A 64-bit pointer wins over a 32-bit one whatever their order. */
 	if (wide)
-		out->efi_system_table = read_u64(tag_body(c) + EFI_POINTER);
+		out->efi_system_table = boot_read_u64(tag_body(c) + EFI_POINTER);
 	else if (out->efi_system_table == 0)
-		out->efi_system_table = read_u32(tag_body(c) + EFI_POINTER);
+		out->efi_system_table = boot_read_u32(tag_body(c) + EFI_POINTER);
 	return MB2_OK;
 }
 
@@ -212,7 +183,7 @@ static enum mb2_error parse_efi_mmap(const struct mb2_cursor *c)
 {
 	if (c->size < MB2_MMAP_HEADER_SIZE)
 		return MB2_ERR_TAG;
-	uint32_t desc_size = read_u32(tag_body(c) + EFI_MMAP_DESC_SIZE);
+	uint32_t desc_size = boot_read_u32(tag_body(c) + EFI_MMAP_DESC_SIZE);
 	/* GetMemoryMap()'s descriptor size may exceed the struct, never fall
 	 * short of it; it keeps the descriptors 8-byte aligned. */
 	if (desc_size < EFI_MEMORY_DESCRIPTOR_MIN || desc_size % 8 != 0)
@@ -261,7 +232,7 @@ static enum mb2_error check_header(const void *info, size_t max_size, uint32_t *
 		return MB2_ERR_ALIGN;
 	if (max_size < MB2_INFO_HEADER_SIZE)
 		return MB2_ERR_SIZE;
-	*total_size = read_u32(info);
+	*total_size = boot_read_u32(info);
 	if (*total_size < MB2_INFO_HEADER_SIZE + MB2_TAG_HEADER_SIZE || *total_size > max_size)
 		return MB2_ERR_SIZE;
 	return MB2_OK;
@@ -274,8 +245,8 @@ static enum mb2_error walk_tags(struct mb2_cursor *c)
 	for (;;) {
 		if (c->total_size - c->offset < MB2_TAG_HEADER_SIZE)
 			return MB2_ERR_NO_END;
-		c->type = read_u32(c->base + c->offset + TAG_TYPE);
-		c->size = read_u32(c->base + c->offset + TAG_SIZE);
+		c->type = boot_read_u32(c->base + c->offset + TAG_TYPE);
+		c->size = boot_read_u32(c->base + c->offset + TAG_SIZE);
 		if (c->size < MB2_TAG_HEADER_SIZE || c->size > c->total_size - c->offset)
 			return MB2_ERR_TAG;
 		if (c->type == MB2_TAG_END)

@@ -37,29 +37,26 @@ static void read_spa(struct nfit_info *out, const struct nfit_spa_range *spa)
 	};
 }
 
+static size_t structure_min_length(unsigned type)
+{
+	return type == NFIT_TYPE_SPA_RANGE ? sizeof(struct nfit_spa_range) : sizeof(struct nfit_structure_header);
+}
+
 enum acpi_error nfit_parse(const struct acpi_sdt_header *table, struct nfit_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(table->signature, NFIT_SIGNATURE, sizeof(table->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (table->length < sizeof(struct nfit_header))
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(table, NFIT_SIGNATURE, sizeof(struct nfit_header));
+	if (err != ACPI_OK)
+		return err;
 
-	const uint8_t *p = (const uint8_t *)table + sizeof(struct nfit_header);
-	const uint8_t *end = (const uint8_t *)table + table->length;
-	while (p < end) {
-		const struct nfit_structure_header *s = (const void *)p;
-		size_t left = (size_t)(end - p);
-		if (left < sizeof(*s))
-			return ACPI_ERR_ENTRY_OVERRUN;
-		size_t min = s->type == NFIT_TYPE_SPA_RANGE ? sizeof(struct nfit_spa_range) : sizeof(*s);
-		if (s->length < min)
-			return ACPI_ERR_ENTRY_LENGTH;
-		if (s->length > left)
-			return ACPI_ERR_ENTRY_OVERRUN;
-		if (s->type == NFIT_TYPE_SPA_RANGE)
-			read_spa(out, (const void *)s);
-		p += s->length;
-	}
+	struct acpi_entries it;
+	const void *s;
+	unsigned type;
+	acpi_entries_begin(&it, table, sizeof(struct nfit_header), 2); /* u16 type, u16 length */
+	while ((err = acpi_entries_next(&it, structure_min_length, &s, &type)) == ACPI_OK)
+		if (type == NFIT_TYPE_SPA_RANGE)
+			read_spa(out, s);
+	if (err != ACPI_ERR_NOT_FOUND)
+		return err;
 	return out->dropped_ranges ? ACPI_ERR_TOO_MANY : ACPI_OK;
 }

@@ -1,6 +1,6 @@
 /*
  * PVH boot (qemu -kernel, Xen): the hvm_start_info structure, parsed into
- * the same struct boot_info as multiboot2.
+ * struct boot_info (firmware/boot_info.h), as multiboot2 is.
  * Follows Xen's "x86/HVM direct boot ABI" (docs/misc/pvh.pandoc) and the
  * layout in xen/include/public/arch-x86/hvm/start_info.h (version 1: memory map).
  */
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firmware/multiboot2.h"
+#include "firmware/boot_info.h"
 
 /* boot/entry.asm passes this as kmain's magic after the PVH entry. */
 #define BOOT_MAGIC_PVH 0x336ec578u
@@ -38,7 +38,7 @@ struct hvm_modlist_entry {
 };
 _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "hvm_modlist_entry is 32 bytes");
 
-/* Types are E820 types, the same numbers as multiboot2's. */
+/* Types are E820 types: enum boot_mem_type (firmware/boot_info.h). */
 struct hvm_memmap_entry {
 	uint64_t addr;
 	uint64_t size;

@@ -45,10 +45,9 @@ static bool register_bytes(const struct spcr_table *s, uint8_t *out)
 enum acpi_error spcr_parse(const struct acpi_sdt_header *table, struct spcr_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (memcmp(table->signature, SPCR_SIGNATURE, sizeof(table->signature)) != 0)
-		return ACPI_ERR_SIGNATURE;
-	if (table->length < sizeof(struct spcr_table))
-		return ACPI_ERR_TABLE_SHORT;
+	enum acpi_error err = acpi_table_check(table, SPCR_SIGNATURE, sizeof(struct spcr_table));
+	if (err != ACPI_OK)
+		return err;
 
 	const struct spcr_table *s = (const void *)table;
 	const struct acpi_gas *g = &s->base_address;

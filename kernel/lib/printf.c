@@ -1,22 +1,21 @@
 /*
- * printf-style formatting and the console: one formatter (format()) serves
- * both the console and string buffers through an output callback.
+ * printf-style formatting: one formatter (format()) serves string buffers
+ * and, through kvformat, the console (lib/kprintf.c). Pure: host tests run
+ * it, and host tests of other kernel modules link it for ksnprintf.
  */
 #include "lib/printf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dev/fbcon.h"
-#include "dev/uart.h"
-#include "lib/spinlock.h"
 #include "lib/string.h"
 
 struct sink {
 	void (*put)(struct sink *s, char c);
 	char *buf;
 	size_t size;
-	size_t len; /* characters produced, including those that did not fit */
+	void (*out)(char c); /* kvformat's destination */
+	size_t len;          /* characters produced, including those that did not fit */
 };
 
 struct spec {
@@ -228,68 +227,14 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
-/* ---- console ---- */
-
-static struct spinlock console_lock = SPINLOCK_INIT;
-static volatile bool panic_mode;
-
-/* About a second of spinning under TCG, far more on hardware. */
-#define PANIC_LOCK_SPINS 50000000u
-
-static char history[CONSOLE_HISTORY];
-static uint64_t history_len; /* total bytes ever printed */
-
-static void console_put(struct sink *s, char c)
+static void callback_put(struct sink *s, char c)
 {
-	(void)s;
-	history[history_len++ % CONSOLE_HISTORY] = c;
-	uart_putc(c);
-	fbcon_putc(c);
+	s->out(c);
 }
 
-static bool console_acquire(void)
+int kvformat(void (*out)(char c), const char *fmt, va_list ap)
 {
-	bool irq = interrupts_enabled();
-	cli();
-	if (!panic_mode) {
-		spin_lock(&console_lock);
-		return irq;
-	}
-	for (uint32_t i = 0; i < PANIC_LOCK_SPINS && !spin_trylock(&console_lock); i++)
-		cpu_pause();
-	return irq; /* in panic mode, print even without the lock */
-}
-
-int kvprintf(const char *fmt, va_list ap)
-{
-	struct sink s = { .put = console_put };
-	bool irq = console_acquire();
+	struct sink s = { .put = callback_put, .out = out };
 	format(&s, fmt, ap);
-	spin_unlock_irqrestore(&console_lock, irq);
 	return (int)s.len;
-}
-
-int kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = kvprintf(fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-void console_panic_mode(void) { panic_mode = true; }
-
-void console_replay(void (*put)(char c))
-{
-	bool irq = console_acquire();
-	uint64_t start = history_len > CONSOLE_HISTORY ? history_len - CONSOLE_HISTORY : 0;
-	for (uint64_t i = start; i < history_len; i++)
-		put(history[i % CONSOLE_HISTORY]);
-	spin_unlock_irqrestore(&console_lock, irq);
-}
-
-uint64_t console_lost_bytes(void)
-{
-	return history_len > CONSOLE_HISTORY ? history_len - CONSOLE_HISTORY : 0;
 }

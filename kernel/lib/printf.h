@@ -5,6 +5,8 @@
  * flags '-', '0' and '#' (0x prefix), field width (digits or '*'), precision for %s ('.N').
  * kprintf holds the console lock for the whole call, so lines printed by
  * different CPUs never interleave: print a machine-read line with ONE call.
+ * Formatting: lib/printf.c (pure, host-tested); kprintf and the console
+ * behind it: lib/kprintf.c.
  */
 #ifndef KERNEL_LIB_PRINTF_H
 #define KERNEL_LIB_PRINTF_H
@@ -16,10 +18,11 @@
 #define KPRINTF_FORMAT(f, a) __attribute__((format(printf, f, a)))
 
 int kprintf(const char *fmt, ...) KPRINTF_FORMAT(1, 2);
-int kvprintf(const char *fmt, va_list ap);
 /* Like snprintf: always NUL-terminates (size > 0), returns the untruncated length. */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) KPRINTF_FORMAT(3, 4);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/* Format to `out`, one character at a time; returns the length. */
+int kvformat(void (*out)(char c), const char *fmt, va_list ap);
 
 /*
  * From now on the console lock is taken with a bounded wait: a CPU that dies

@@ -18,7 +18,7 @@
 
 typedef void (*core_fn)(unsigned core, void *arg);
 
-/* Install the wake vector, the NMI stop and the panic hook (BSP, before APs start). */
+/* Install the wake and spurious vectors and take interrupts (BSP, before APs start). */
 void run_cores_init(void);
 /*
  * Run fn(core, arg) on cores 0 .. cores-1 (cores <= percpu_count(); more is

@@ -9,9 +9,9 @@
 
 #include <stdbool.h>
 
-/* The portable test-and-test-and-set lock of the benchmarks, by path (one implementation). */
-#include "../../bench/spinlock.h"
+/* The portable test-and-test-and-set lock of bench/ (one implementation; the kernel may include bench). */
 #include "arch/cpu.h"
+#include "bench_spinlock.h"
 
 struct spinlock {
 	struct bench_spinlock lock;

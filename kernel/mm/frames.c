@@ -12,7 +12,7 @@
 #include "lib/align.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
-#include "llfree_platform.h"
+#include "platform/llfree_platform.h"
 
 #define CPUID_7_EBX_CLFLUSHOPT (1u << 23)
 #define CPUID_7_EBX_CLWB (1u << 24)
@@ -150,9 +150,4 @@ void frames_put(uint64_t phys, unsigned order, llfree_kind_t kind)
 llfree_t *frames_llfree(void)
 {
 	return &llfree;
-}
-
-uint64_t frames_metadata_bytes(void)
-{
-	return meta_bytes;
 }

@@ -43,6 +43,5 @@ void frames_put(uint64_t phys, unsigned order, llfree_kind_t kind);
 
 /* The allocator itself, for the stress test and the benchmarks. */
 llfree_t *frames_llfree(void);
-uint64_t frames_metadata_bytes(void);
 
 #endif

@@ -33,11 +33,11 @@ static uint64_t page_up(uint64_t x)
 static enum memmap_type classify(uint32_t firmware_type)
 {
 	switch (firmware_type) {
-	case MB2_MEM_AVAILABLE:
+	case BOOT_MEM_AVAILABLE:
 		return MEMMAP_USABLE;
-	case MB2_MEM_ACPI_RECLAIMABLE:
+	case BOOT_MEM_ACPI_RECLAIMABLE:
 		return MEMMAP_ACPI;
-	case MB2_MEM_NVS:
+	case BOOT_MEM_NVS:
 		return MEMMAP_NVS;
 	default:
 		return MEMMAP_RESERVED;
@@ -151,7 +151,7 @@ static enum memmap_error paint_firmware(struct memmap *map, const struct boot_mm
 {
 	for (size_t i = 0; i < fw->count; i++) {
 		uint32_t type = boot_mmap_get(fw, i).type;
-		map->fw_unknown += type == 0 || type > MB2_MEM_BADRAM;
+		map->fw_unknown += type == 0 || type > BOOT_MEM_BADRAM;
 	}
 	for (size_t t = 0; t < sizeof(paint_order) / sizeof(paint_order[0]); t++) {
 		for (size_t i = 0; i < fw->count; i++) {

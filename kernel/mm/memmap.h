@@ -1,7 +1,7 @@
 /*
  * The physical memory map the kernel works from: firmware entries sorted,
  * overlaps resolved (the more restrictive type wins), usable ranges rounded
- * inward to 4 KiB, and the first MiB, the kernel image, the multiboot info and
+ * inward to 4 KiB, and the first MiB, the kernel image, the boot information and
  * the modules carved out. Pure computation: host unit tests run it on crafted maps.
  */
 #ifndef KERNEL_MM_MEMMAP_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firmware/multiboot2.h"
+#include "firmware/boot_info.h"
 
 /* Ranges after coalescing (firmware entries are not limited: struct boot_mmap).
  * A server's thousands of UEFI descriptors coalesce into a few hundred. */
@@ -31,7 +31,7 @@ enum memmap_type {
 	MEMMAP_RESERVED = 2,     /* firmware reserved, unknown types, bad RAM */
 	MEMMAP_ACPI = 3,         /* ACPI reclaimable: kept, tables live there */
 	MEMMAP_NVS = 4,          /* ACPI NVS */
-	MEMMAP_KERNEL = 5,       /* usable RAM holding our image, the multiboot info, modules */
+	MEMMAP_KERNEL = 5,       /* usable RAM holding our image, the boot information, modules */
 	MEMMAP_LOW = 6,          /* other usable RAM below 1 MiB, 4 KiB aligned: kept out of
 				    the allocator, the AP trampoline takes a page here */
 };

@@ -12,15 +12,15 @@
 static const char *firmware_type_name(uint32_t type)
 {
 	switch (type) {
-	case MB2_MEM_AVAILABLE:
+	case BOOT_MEM_AVAILABLE:
 		return "available";
-	case MB2_MEM_RESERVED:
+	case BOOT_MEM_RESERVED:
 		return "reserved";
-	case MB2_MEM_ACPI_RECLAIMABLE:
+	case BOOT_MEM_ACPI_RECLAIMABLE:
 		return "acpi";
-	case MB2_MEM_NVS:
+	case BOOT_MEM_NVS:
 		return "nvs";
-	case MB2_MEM_BADRAM:
+	case BOOT_MEM_BADRAM:
 		return "badram";
 	default:
 		return "other";

@@ -11,7 +11,7 @@
 #include "lib/align.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "llfree_platform.h"
+#include "platform/llfree_platform.h"
 #include "mm/contig.h"
 
 #define MIB (1ull << 20)

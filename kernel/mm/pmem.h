@@ -41,7 +41,7 @@
 #include <stdint.h>
 
 #include "firmware/acpi.h"
-#include "firmware/multiboot2.h"
+#include "firmware/boot_info.h"
 #include "llfree.h"
 #include "mm/memmap.h"
 

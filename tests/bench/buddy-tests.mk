@@ -11,16 +11,13 @@ BUDDY_ASAN_BINS := $(addprefix $(BUILD)/asan/tests/bench/,$(BUDDY_TESTS))
 # unit tests are single-threaded: nothing for TSan to find.
 BUDDY_TSAN_BIN := $(BUILD)/tsan/tests/bench/test_buddy_stress
 
-$(BUDDY_HOST_BINS): $(BUILD)/host/tests/bench/%: $(BUILD)/host/tests/bench/%.o $(BUILD)/host/bench/buddy.o \
-		$(BUILD)/host/bench/buddy_validate.o
+$(BUDDY_HOST_BINS): $(BUILD)/host/tests/bench/%: $(BUILD)/host/tests/bench/%.o $(BUDDY_SRCS:%.c=$(BUILD)/host/%.o)
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@ -lcriterion
 
-$(BUDDY_ASAN_BINS): $(BUILD)/asan/tests/bench/%: $(BUILD)/asan/tests/bench/%.o $(BUILD)/asan/bench/buddy.o \
-		$(BUILD)/asan/bench/buddy_validate.o
+$(BUDDY_ASAN_BINS): $(BUILD)/asan/tests/bench/%: $(BUILD)/asan/tests/bench/%.o $(BUDDY_SRCS:%.c=$(BUILD)/asan/%.o)
 	$(SAN_CC) -fsanitize=address,undefined -pthread $^ -o $@ -lcriterion
 
-$(BUDDY_TSAN_BIN): $(BUILD)/tsan/tests/bench/test_buddy_stress.o $(BUILD)/tsan/bench/buddy.o \
-		$(BUILD)/tsan/bench/buddy_validate.o
+$(BUDDY_TSAN_BIN): $(BUILD)/tsan/tests/bench/test_buddy_stress.o $(BUDDY_SRCS:%.c=$(BUILD)/tsan/%.o)
 	$(SAN_CC) -fsanitize=thread -pthread $^ -o $@
 
 .PHONY: test-buddy test-buddy-tsan

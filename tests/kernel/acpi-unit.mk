@@ -6,7 +6,8 @@
 ACPI_UNIT_SRCS  := kernel/firmware/acpi.c kernel/firmware/madt.c kernel/firmware/fadt.c \
                    kernel/firmware/hpet.c kernel/firmware/nfit.c \
                    kernel/firmware/spcr.c
-ACPI_UNIT_TESTS := tests/kernel/test_acpi.c tests/kernel/test_madt.c tests/kernel/test_nfit.c \
+ACPI_UNIT_TESTS := tests/kernel/test_acpi.c tests/kernel/test_acpi_scan.c tests/kernel/test_fadt_hpet.c \
+                   tests/kernel/test_madt.c tests/kernel/test_nfit.c \
                    tests/kernel/test_acpi_qemu.c tests/kernel/test_acpi_fuzz.c tests/kernel/test_spcr.c \
                    tests/kernel/acpi_builder.c
 

@@ -101,22 +101,24 @@ struct acpi_sdt_header *make_table(const char *signature, uint8_t revision,
 	return (struct acpi_sdt_header *)buf;
 }
 
-void put_rsdt(struct fake_mem *m, uint64_t phys, const uint32_t *entries, size_t n)
+/* A root table: `n` entries of `size` bytes (little-endian, as the host stores them). */
+static void put_root(struct fake_mem *m, uint64_t phys, const char *signature, const void *entries, size_t n,
+		     size_t size)
 {
 	struct table_builder t;
 	tb_init(&t);
-	for (size_t i = 0; i < n; i++)
-		tb_u32(&t, entries[i]);
-	put_table(m, phys, "RSDT", 1, NULL, &t);
+	tb_put(&t, entries, n * size);
+	put_table(m, phys, signature, 1, NULL, &t);
+}
+
+void put_rsdt(struct fake_mem *m, uint64_t phys, const uint32_t *entries, size_t n)
+{
+	put_root(m, phys, "RSDT", entries, n, sizeof(*entries));
 }
 
 void put_xsdt(struct fake_mem *m, uint64_t phys, const uint64_t *entries, size_t n)
 {
-	struct table_builder t;
-	tb_init(&t);
-	for (size_t i = 0; i < n; i++)
-		tb_u64(&t, entries[i]);
-	put_table(m, phys, "XSDT", 1, NULL, &t);
+	put_root(m, phys, "XSDT", entries, n, sizeof(*entries));
 }
 
 void build_rsdp(struct acpi_rsdp *r, uint8_t revision, uint32_t rsdt, uint64_t xsdt)

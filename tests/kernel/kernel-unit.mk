@@ -20,9 +20,13 @@ $(KUNIT_ASAN_BINS): $(BUILD)/asan/tests/kernel/test_%: $(BUILD)/asan/tests/kerne
 		$(patsubst %,$(BUILD)/asan/%.o,$(KUNIT_MODULES))
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -lcriterion -o $@
 
-# The memory map test also checks the log text (kprintf stubbed in the test).
-$(BUILD)/host/tests/kernel/test_memmap: $(BUILD)/host/kernel/mm/memmap_print.o
-$(BUILD)/asan/tests/kernel/test_memmap: $(BUILD)/asan/kernel/mm/memmap_print.o
+# Tests of one module in several files, one binary per module. The memory
+# map tests also check the log text (kprintf caught: kprintf_capture.c).
+KUNIT_MORE_multiboot2 := tests/kernel/test_multiboot2_errors tests/kernel/test_multiboot2_grub
+KUNIT_MORE_memmap     := tests/kernel/test_memmap_qemu tests/kernel/test_memmap_random kernel/mm/memmap_print \
+                         kernel/lib/printf tests/kernel/kprintf_capture
+$(foreach t,multiboot2 memmap,$(eval $(BUILD)/host/tests/kernel/test_$(t): $(KUNIT_MORE_$(t):%=$(BUILD)/host/%.o)))
+$(foreach t,multiboot2 memmap,$(eval $(BUILD)/asan/tests/kernel/test_$(t): $(KUNIT_MORE_$(t):%=$(BUILD)/asan/%.o)))
 
 # Run from the repository root: the tests read tests/kernel/data/.
 # Criterion forks one process per test; -j1 keeps the shared CPUs free.

@@ -2,19 +2,21 @@
 # (kernel/lib/printf.c), the command-line parser (kernel/cmdline.c), the
 # 128-bit division helpers (kernel/lib/int128.c), the TSC frequency from
 # CPUID and MSR values (kernel/arch/tsc_freq.c), console= values
-# (kernel/console_spec.c). Their kernel-side use (the same code on serial)
+# (kernel/console_spec.c), the CPU identification of the ENV lines
+# (bench/cpu_ident.c, shared with the host program). Their kernel-side use (the same code on serial)
 # is checked by tests/qemu/boot.sh.
 # Binaries not named test_*: kernel-unit.mk links test_% by pattern.
 
-KLIB_UNIT_NAMES := printf cmdline int128 tsc_freq console_spec
+KLIB_UNIT_NAMES := printf cmdline int128 tsc_freq console_spec cpu_ident
 KLIB_UNIT_BINS := $(foreach n,$(KLIB_UNIT_NAMES),$(BUILD)/host/tests/kernel/$(n)_unit \
 	$(BUILD)/asan/tests/kernel/$(n)_unit)
 # What each test links besides itself.
 KLIB_UNIT_printf := kernel/lib/printf
-KLIB_UNIT_cmdline := kernel/cmdline
+KLIB_UNIT_cmdline := kernel/cmdline kernel/lib/printf tests/kernel/kprintf_capture
 KLIB_UNIT_int128 := kernel/lib/int128
 KLIB_UNIT_tsc_freq := kernel/arch/tsc_freq
-KLIB_UNIT_console_spec := kernel/console_spec kernel/cmdline
+KLIB_UNIT_console_spec := kernel/console_spec kernel/cmdline kernel/lib/printf tests/kernel/kprintf_capture
+KLIB_UNIT_cpu_ident := bench/cpu_ident
 
 define KLIB_UNIT_RULES
 $(BUILD)/host/tests/kernel/$(1)_unit: $(BUILD)/host/tests/kernel/test_$(1).o $(patsubst %,$(BUILD)/host/%.o,$(KLIB_UNIT_$(1)))
@@ -32,4 +34,4 @@ test-klib-unit: $(KLIB_UNIT_BINS)
 TEST_TARGETS += test-klib-unit
 
 help::
-	@echo "  test-klib-unit kernel printf, command-line parser, 128-bit division, TSC frequency, console= on the host (+ASan/UBSan)"
+	@echo "  test-klib-unit kernel printf, command-line parser, 128-bit division, TSC frequency, console=, CPU identification on the host (+ASan/UBSan)"

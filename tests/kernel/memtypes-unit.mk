@@ -2,8 +2,7 @@
 # the direct map's plan (kernel/arch/mtrr_type.c, kernel/arch/direct_map.c)
 # over the memory map builder, plain and with ASan+UBSan.
 
-MEMTYPES_UNIT_MODULES := kernel/arch/mtrr_type kernel/arch/direct_map kernel/mm/memmap \
-	kernel/firmware/multiboot2 kernel/lib/printf
+MEMTYPES_UNIT_MODULES := kernel/arch/mtrr_type kernel/arch/direct_map kernel/mm/memmap kernel/lib/printf
 MEMTYPES_UNIT_BINS := $(BUILD)/host/tests/kernel/memtypes_unit $(BUILD)/asan/tests/kernel/memtypes_unit
 
 $(BUILD)/host/tests/kernel/memtypes_unit: $(BUILD)/host/tests/kernel/test_memtypes.o \

@@ -15,6 +15,7 @@
 #include "firmware/hpet.h"
 #include "firmware/madt.h"
 #include "firmware/nfit.h"
+#include "rand.h"
 
 #define ROUNDS 3000
 
@@ -22,11 +23,7 @@ static uint64_t rng_state;
 
 static uint32_t rng(void)
 {
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+	return (uint32_t)(xorshift64s(&rng_state) >> 32);
 }
 
 /* Flip 1-4 random bytes of buf[from, len); fix the table checksum half the time. */

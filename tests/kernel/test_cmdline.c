@@ -4,36 +4,14 @@
  * that every error names the option and lists the valid ones.
  */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmdline.h"
+#include "kprintf_capture.h"
 #include "lib/printf.h"
 
-/* The kernel's console, captured: cmdline.c prints its errors with kprintf. */
-static char out[32768];
-static size_t out_len;
-
-int kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(out + out_len, sizeof(out) - out_len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		out_len += (size_t)n < sizeof(out) - out_len ? (size_t)n : sizeof(out) - out_len - 1;
-	return n;
-}
-
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
+/* cmdline.c prints its errors with kprintf: caught in kprintf_text (kprintf_capture.h). */
 
 static bool t_bool;
 KOPT_BOOL(t_bool, "tbool", "0", "a bool");
@@ -65,15 +43,14 @@ KOPT_CUSTOM(t_even, "teven", "EVEN", parse_even, "2", "an even number");
 
 static void reset(void)
 {
-	out_len = 0;
-	out[0] = '\0';
+	kprintf_clear();
 }
 
 static void parse_ok(const char *cmdline)
 {
 	reset();
-	cr_assert(cmdline_parse(cmdline), "\"%s\" refused: %s", cmdline, out);
-	cr_assert_eq(out_len, 0, "\"%s\" printed: %s", cmdline, out);
+	cr_assert(cmdline_parse(cmdline), "\"%s\" refused: %s", cmdline, kprintf_text);
+	cr_assert_eq(kprintf_len, 0, "\"%s\" printed: %s", cmdline, kprintf_text);
 }
 
 /* Fails, says `message`, and lists the valid options. */
@@ -81,12 +58,12 @@ static void parse_fails(const char *cmdline, const char *message)
 {
 	reset();
 	cr_assert_not(cmdline_parse(cmdline), "\"%s\" accepted", cmdline);
-	cr_assert(strstr(out, message), "\"%s\": no \"%s\" in:\n%s", cmdline, message, out);
-	cr_assert(strstr(out, "ERROR msg=\""), "\"%s\": no ERROR line in:\n%s", cmdline, out);
-	cr_assert(strstr(out, "valid kernel command line options"), "no option list in:\n%s", out);
-	cr_assert(strstr(out, "  tuint=N "), "option list lacks tuint:\n%s", out);
-	cr_assert(strstr(out, "  tenum=red|green|blue "), "option list lacks tenum:\n%s", out);
-	cr_assert(strstr(out, "  help=0|1 "), "option list lacks help:\n%s", out);
+	cr_assert(strstr(kprintf_text, message), "\"%s\": no \"%s\" in:\n%s", cmdline, message, kprintf_text);
+	cr_assert(strstr(kprintf_text, "ERROR msg=\""), "\"%s\": no ERROR line in:\n%s", cmdline, kprintf_text);
+	cr_assert(strstr(kprintf_text, "valid kernel command line options"), "no option list in:\n%s", kprintf_text);
+	cr_assert(strstr(kprintf_text, "  tuint=N "), "option list lacks tuint:\n%s", kprintf_text);
+	cr_assert(strstr(kprintf_text, "  tenum=red|green|blue "), "option list lacks tenum:\n%s", kprintf_text);
+	cr_assert(strstr(kprintf_text, "  help=0|1 "), "option list lacks help:\n%s", kprintf_text);
 }
 
 Test(cmdline, defaults)
@@ -214,5 +191,5 @@ Test(cmdline, too_long)
 	memset(line, 'a', sizeof(line) - 1);
 	reset();
 	cr_assert_not(cmdline_parse(line));
-	cr_assert(strstr(out, "kernel command line longer than"), "%s", out);
+	cr_assert(strstr(kprintf_text, "kernel command line longer than"), "%s", kprintf_text);
 }

@@ -4,27 +4,11 @@
  * with their reasons.
  */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "console_spec.h"
 #include "lib/printf.h"
-
-int kprintf(const char *fmt, ...)
-{
-	(void)fmt;
-	return 0;
-}
-
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
 
 static struct console_spec ok(const char *value)
 {

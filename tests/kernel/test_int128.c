@@ -8,14 +8,12 @@
 #include <stdint.h>
 
 #include "lib/int128.h"
+#include "rand.h"
 
 static uint64_t state = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void)
 {
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
+	return xorshift64(&state);
 }
 
 /* Values of every magnitude: a random word shifted by a random amount. */

@@ -13,6 +13,7 @@
 #include "arch/direct_map.h"
 #include "arch/mtrr.h"
 #include "mm/memmap.h"
+#include "rand.h"
 
 #define MiB 0x100000ull
 #define GiB 0x40000000ull
@@ -20,10 +21,6 @@
 #define ADDR_MASK 0x000ffffffffff000ull /* MAXPHYADDR 52 */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define E(base, len, type) {(base), (len), (type)}
-
-/* The console printf.c writes to; the tests only format into buffers. */
-void uart_putc(char c) { (void)c; }
-void fbcon_putc(char c) { (void)c; }
 
 static struct mtrr_state m;
 static struct memmap map;
@@ -322,10 +319,7 @@ Test(direct_map, beyond_1tib)
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Random maps (types 1-4 and reserved, 4 KiB..1 GiB pieces over 16 GiB) and random MTRR sets. */

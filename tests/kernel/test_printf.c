@@ -11,10 +11,6 @@
 
 #include "lib/printf.h"
 
-/* The console's outputs; the tests only format into buffers. */
-void uart_putc(char c) { (void)c; }
-void fbcon_putc(char c) { (void)c; }
-
 #define SAME(fmt, ...)                                                                        \
 	do {                                                                                  \
 		char ours[256], libc[256];                                                    \

@@ -1,8 +1,8 @@
 /*
  * kernel/arch/tsc_freq.c on the host, with the CPUID and MSR values real
  * CPUs report: complete leaf 15H, Skylake-class parts whose 15H has no
- * crystal frequency (derived from 16H), MSR_PLATFORM_INFO ratios, and the
- * family/model decoding that gates the MSR read.
+ * crystal frequency (derived from 16H) and MSR_PLATFORM_INFO ratios (the
+ * family/model decoding that gates the MSR read: test_cpu_ident.c).
  */
 #include <criterion/criterion.h>
 
@@ -64,20 +64,4 @@ Test(tsc_freq, platform_info_only_on_listed_intel_models)
 	cr_assert_not(platform_info_has_ratio(true, 6, 0x5c));  /* Goldmont: 15H instead */
 	cr_assert_not(platform_info_has_ratio(true, 6, 0x06));  /* QEMU's qemu64/max under TCG */
 	cr_assert_not(platform_info_has_ratio(true, 0xf, 0x3f));
-}
-
-Test(tsc_freq, family_and_model_with_extended_fields)
-{
-	uint32_t family, model;
-	cpu_family_model(0x00050654, &family, &model); /* Xeon Gold 6130 */
-	cr_assert_eq(family, 6);
-	cr_assert_eq(model, 0x55);
-	cpu_family_model(0x000306c3, &family, &model); /* Haswell */
-	cr_assert_eq(model, 0x3c);
-	cpu_family_model(0x00830f10, &family, &model); /* AMD Zen 2 */
-	cr_assert_eq(family, 0x17);
-	cr_assert_eq(model, 0x31);
-	cpu_family_model(0x00000663, &family, &model); /* QEMU qemu64 */
-	cr_assert_eq(family, 6);
-	cr_assert_eq(model, 6);
 }

@@ -190,10 +190,10 @@ check_summary_qr() {
 # order, the help texts in one column.
 check_help_grouped() {
 	run help_grouped 0 --kernel -- help=1 &&
-		expect '^bench \(kernel/test/bench\.c\)$' '^console \(kernel/console\.c\)$' '^stress \(kernel/test/stress\.c\)$' \
+		expect '^benchmarks \(kernel/test/benchmarks\.c\)$' '^console \(kernel/console\.c\)$' '^stress \(kernel/test/stress\.c\)$' \
 			'^DONE status=ok reason="help"$' || return
 	local order
-	order=$(log_lines | sed -n '/^bench (kernel/,/^[a-z]/p' | grep -oE '^  [a-z_]+=' | tr -d ' =' | tr '\n' ' ')
+	order=$(log_lines | sed -n '/^benchmarks (kernel/,/^[a-z]/p' | grep -oE '^  [a-z_]+=' | tr -d ' =' | tr '\n' ' ')
 	[[ $order == "bench alloc orders cores iterations rounds mem_percent mem memory " ]] ||
 		{ fail "bench options out of declaration order: $order"; return; }
 	local columns

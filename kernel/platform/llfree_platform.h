@@ -1,7 +1,12 @@
 /*
  * LLFree platform hooks for the kernel (contract:
  * llfree/include/llfree_platform_example.h). The library sources are the
- * same as on the host; only this header differs.
+ * same as on the host; only this header differs. kernel/platform/ is the
+ * only kernel directory on LLFree's include path (the layers run one way:
+ * kernel -> bench -> llfree), so this header includes no kernel header and
+ * declares the two kernel functions it calls; kernel files that include it
+ * next to lib/printf.h and lib/panic.h make the compiler check that the
+ * declarations agree.
  *
  * Write-back for persistent memory uses the best instruction the CPU has,
  * chosen once by frames_platform_init() from CPUID (Intel SDM Vol. 2A:
@@ -12,8 +17,8 @@
 #ifndef LLFREE_PLATFORM_H
 #define LLFREE_PLATFORM_H
 
-#include "lib/panic.h"
-#include "lib/printf.h"
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 enum llfree_writeback_insn {
 	LLFREE_WB_CLFLUSH = 0,

@@ -9,8 +9,8 @@
  * (Intel SDM Vol. 2B, PAUSE) saves power and avoids the memory-order
  * mis-speculation penalty when the spin loop exits.
  */
-#ifndef BENCH_SPINLOCK_H
-#define BENCH_SPINLOCK_H
+#ifndef BENCH_BENCH_SPINLOCK_H
+#define BENCH_BENCH_SPINLOCK_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -18,8 +18,8 @@
  * those buffers take; mem=PERCENT is a share of that, memory=SIZE an
  * absolute size (refused above it).
  */
-#ifndef KERNEL_TEST_BENCH_H
-#define KERNEL_TEST_BENCH_H
+#ifndef KERNEL_TEST_BENCHMARKS_H
+#define KERNEL_TEST_BENCHMARKS_H
 
 #include <stdbool.h>
 

@@ -1,27 +1,26 @@
 /*
  * The portable benchmarks (bench/bench.h) in the kernel: the bench_env of
  * this machine, the command-line keys forwarded to bench_option(), and the
- * verdict (kernel/test/bench.h).
+ * verdict (kernel/test/benchmarks.h).
  */
-#include "test/bench.h"
+#include "test/benchmarks.h"
 
 #include <stdint.h>
 
-/* The portable benchmarks' headers by path: a bare "bench.h" here is this directory's. */
-#include "../../bench/bench.h"
-#include "../../bench/list.h"
-#include "../../bench/run.h"
 #include "arch/cpu.h"
 #include "arch/percpu.h"
 #include "arch/tsc.h"
+#include "bench.h"
 #include "cmdline.h"
 #include "lib/printf.h"
 #include "lib/run_cores.h"
 #include "lib/watchdog.h"
 #include "lib/string.h"
+#include "list.h"
 #include "llfree.h"
 #include "mm/contig.h"
 #include "mm/frames.h"
+#include "run.h"
 #include "summary.h"
 
 /* ---- command line: every benchmark key goes to bench_option() ---- */
