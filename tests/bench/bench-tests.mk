@@ -1,11 +1,11 @@
 # tests/bench: the portable benchmarks on the host (fragment included by the top-level Makefile).
 #
-#   make test-bench   options, formatter, and a tiny run of every benchmark and
+#   make test-bench   options, formatter, rand.h's sequences, and a tiny run of every benchmark and
 #                     allocator (plain, ASan+UBSan, ThreadSanitizer), plus a
 #                     freestanding compile of what the kernel builds (no libc),
 #                     and the host program's flags (test_host.sh)
 
-BENCH_TEST_SRCS := tests/bench/test_bench.c bench/host/env.c $(BENCH_KERNEL_SRCS)
+BENCH_TEST_SRCS := tests/bench/test_bench.c tests/bench/test_rand.c bench/host/env.c $(BENCH_KERNEL_SRCS)
 
 $(BUILD)/tests/test-bench: $(BENCH_TEST_SRCS:%.c=$(BUILD)/host/%.o) $(BUILD)/host/libllfree.a
 	@mkdir -p $(@D)

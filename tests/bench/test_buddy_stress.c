@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buddy.h"
+#include "rand.h"
 
 /* Criterion's per-test process arena (boxfort's fixed-address mapping)
  * cannot start under ThreadSanitizer ("Could not initialize inheritable
@@ -72,7 +73,7 @@ struct stress {
 struct worker {
 	struct stress *s;
 	size_t core;
-	uint64_t rng;
+	uint64_t rng; /* wyrand (rand.h) */
 	uint64_t held[FRAMES]; /* encoded blocks this thread owns */
 	uint64_t n;
 	uint64_t ops, allocs, out_of_memory, received;
@@ -86,14 +87,6 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* WyRand. */
-static uint64_t next_rand(uint64_t *state)
-{
-	*state += 0xa0761d6478bd642full;
-	__uint128_t t = (__uint128_t)*state * (*state ^ 0xe7037ed1a0b428dbull);
-	return (uint64_t)(t >> 64) ^ (uint64_t)t;
 }
 
 static uint64_t encode(uint64_t frame, unsigned order)
@@ -223,7 +216,7 @@ static void *mixed_worker(void *arg)
 		if ((w->ops & 255) == 0 && now_ns() > s->deadline_ns)
 			break;
 		w->ops++;
-		uint64_t r = next_rand(&w->rng);
+		uint64_t r = wyrand(&w->rng);
 		unsigned p = (unsigned)((r >> 40) % 100);
 		bool empty;
 		if (w->n < MAX_HELD && (w->n == 0 || p < 50)) {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "llfree.h"
+#include "rand.h"
 
 /* ---- failure reporting ---------------------------------------------------- */
 
@@ -49,7 +50,7 @@ _Noreturn void stress_fail(const char *fmt, ...) __attribute__((format(printf, 1
 				    llfree_strerror(want), __FILE__, __LINE__);                    \
 	} while (0)
 
-/* ---- seeded random numbers (splitmix64) ----------------------------------- */
+/* ---- seeded random numbers (splitmix64, bench/rand.h) --------------------- */
 
 typedef struct stress_rng {
 	uint64_t state;
@@ -57,10 +58,7 @@ typedef struct stress_rng {
 
 static inline uint64_t stress_rng_next(stress_rng_t *rng)
 {
-	uint64_t z = (rng->state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng->state);
 }
 
 /* Uniform in 0 .. n-1 (n >= 1; the modulo bias is irrelevant here). */

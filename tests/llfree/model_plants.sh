@@ -11,6 +11,8 @@ set -u
 CC=${HOSTCC:-gcc}
 OUT=${BUILD:-build}/model-plants
 CFLAGS="-std=c11 -O0 -pthread -D_GNU_SOURCE -Illfree/include -Illfree/platform/host"
+# The tests also see bench/ (rand.h); the planted library does not.
+TEST_CFLAGS="$CFLAGS -Ibench"
 
 # file | code as it is | code with the bug | what the bug is
 PLANTS=(
@@ -25,7 +27,7 @@ PLANTS=(
 
 mkdir -p "$OUT/test" || exit 1
 for src in tests/llfree/model.c tests/llfree/model_ops.c tests/llfree/common_stress.c; do
-	$CC $CFLAGS -c "$src" -o "$OUT/test/$(basename "$src" .c).o" || exit 1
+	$CC $TEST_CFLAGS -c "$src" -o "$OUT/test/$(basename "$src" .c).o" || exit 1
 done
 
 caught=0
