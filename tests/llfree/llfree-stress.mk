@@ -4,7 +4,7 @@
 # Fragment included by the top-level Makefile; the libraries come from
 # llfree/llfree.mk.
 
-LLSTRESS_SRCS  := tests/llfree/stress.c tests/llfree/common_stress.c
+LLSTRESS_SRCS  := $(sort $(wildcard tests/llfree/stress*.c)) tests/llfree/common_stress.c
 LLCRASH_SRCS   := tests/llfree/crash.c tests/llfree/common_stress.c
 LLSTRESS_HOST  := $(BUILD)/host/tests/llfree/stress
 LLSTRESS_TSAN  := $(BUILD)/tsan/tests/llfree/stress
