@@ -98,7 +98,7 @@ uint64_t stress_now_ms(void)
 
 /* ---- the allocator under test --------------------------------------------- */
 
-static void *alloc_buffer(size_t size)
+void *stress_buffer(size_t size)
 {
 	size_t rounded = (size + LLFREE_ALIGN - 1) / LLFREE_ALIGN * LLFREE_ALIGN;
 	if (rounded == 0)
@@ -114,8 +114,8 @@ void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames, boo
 {
 	memset(alloc, 0, sizeof(*alloc));
 	alloc->size = llfree_metadata_size(cores, frames);
-	alloc->upper = alloc_buffer(alloc->size.upper);
-	alloc->lower = alloc_buffer(alloc->size.lower);
+	alloc->upper = stress_buffer(alloc->size.upper);
+	alloc->lower = stress_buffer(alloc->size.lower);
 	llfree_config_t cfg = {
 		.cores = cores,
 		.frames = frames,

@@ -95,6 +95,12 @@ typedef struct stress_alloc {
 	llfree_meta_size_t size;
 } stress_alloc_t;
 
+/*
+ * A buffer for LLFree's metadata: LLFREE_ALIGN-aligned, rounded up to it,
+ * filled with garbage (init must not rely on zeroed memory); free() it.
+ * Fails the test when the host is out of memory.
+ */
+void *stress_buffer(size_t size);
 /* Init an allocator with every frame free; fails the test on any error. */
 void stress_alloc_init(stress_alloc_t *alloc, size_t cores, uint64_t frames, bool persistent);
 void stress_alloc_free(stress_alloc_t *alloc);

@@ -5,7 +5,7 @@
 # llfree/llfree.mk.
 
 LLSTRESS_SRCS  := $(sort $(wildcard tests/llfree/stress*.c)) tests/llfree/common_stress.c
-LLCRASH_SRCS   := tests/llfree/crash.c tests/llfree/common_stress.c
+LLCRASH_SRCS   := $(sort $(wildcard tests/llfree/crash*.c)) tests/llfree/common_stress.c
 LLSTRESS_HOST  := $(BUILD)/host/tests/llfree/stress
 LLSTRESS_TSAN  := $(BUILD)/tsan/tests/llfree/stress
 LLSTRESS_ASAN  := $(BUILD)/asan/tests/llfree/stress

@@ -180,23 +180,14 @@ uint64_t model_free_in_tree(const model_t *m, uint64_t tree)
 
 /* ---- the allocator under test ------------------------------------------------ */
 
-static uint8_t *buffer(size_t size)
-{
-	size_t rounded = (size + LLFREE_ALIGN - 1) / LLFREE_ALIGN * LLFREE_ALIGN;
-	uint8_t *buf = aligned_alloc(LLFREE_ALIGN, rounded ? rounded : LLFREE_ALIGN);
-	STRESS_CHECK(buf, "out of host memory");
-	memset(buf, 0xa5, rounded);
-	return buf;
-}
-
 void sut_init(sut_t *s, size_t cores, uint64_t frames)
 {
 	memset(s, 0, sizeof(*s));
 	s->size = llfree_metadata_size(cores, frames);
-	s->upper = buffer(s->size.upper);
-	s->lower = buffer(s->size.lower);
-	s->snap_upper = buffer(s->size.upper);
-	s->snap_lower = buffer(s->size.lower);
+	s->upper = stress_buffer(s->size.upper);
+	s->lower = stress_buffer(s->size.lower);
+	s->snap_upper = stress_buffer(s->size.upper);
+	s->snap_lower = stress_buffer(s->size.lower);
 	s->cfg = (llfree_config_t){.cores = cores, .frames = frames, .mode = LLFREE_INIT_FREE,
 				   .upper = s->upper, .upper_size = s->size.upper,
 				   .lower = s->lower, .lower_size = s->size.lower};

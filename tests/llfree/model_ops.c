@@ -256,12 +256,10 @@ static void op_deep_recover(void)
 {
 	say("deep RECOVER of a copied lower buffer");
 	sut_t next = R.s;
-	next.upper = aligned_alloc(LLFREE_ALIGN, (R.s.size.upper + 63) / 64 * 64);
-	next.lower = aligned_alloc(LLFREE_ALIGN, (R.s.size.lower + 63) / 64 * 64);
-	next.snap_upper = aligned_alloc(LLFREE_ALIGN, (R.s.size.upper + 63) / 64 * 64);
-	next.snap_lower = aligned_alloc(LLFREE_ALIGN, (R.s.size.lower + 63) / 64 * 64);
-	STRESS_CHECK(next.upper && next.lower && next.snap_upper && next.snap_lower, "host memory");
-	memset(next.upper, 0x5a, R.s.size.upper);
+	next.upper = stress_buffer(R.s.size.upper);
+	next.lower = stress_buffer(R.s.size.lower);
+	next.snap_upper = stress_buffer(R.s.size.upper);
+	next.snap_lower = stress_buffer(R.s.size.lower);
 	memcpy(next.lower, R.s.lower, R.s.size.lower);
 	next.cfg.upper = next.upper;
 	next.cfg.lower = next.lower;
