@@ -44,6 +44,37 @@ _Noreturn void stress_fail(const char *fmt, ...)
 	_exit(1);
 }
 
+static bool case_wanted(const char *name, int argc, char **argv)
+{
+	bool wanted = argc <= 1;
+	for (int a = 1; a < argc; a++)
+		wanted |= strcmp(argv[a], name) == 0;
+	return wanted;
+}
+
+int stress_run_cases(const char *program, const stress_case_t *cases, size_t n, int argc,
+		     char **argv, uint64_t seed,
+		     void (*run_one)(const stress_case_t *c, size_t index, uint64_t seed))
+{
+	unsigned ran = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!case_wanted(cases[i].name, argc, argv))
+			continue;
+		stress_set_case(cases[i].name, seed);
+		run_one(&cases[i], i, seed);
+		ran++;
+	}
+	if (ran == 0) {
+		fprintf(stderr, "no case matched; cases:");
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, " %s", cases[i].name);
+		fprintf(stderr, "\n");
+		return 2;
+	}
+	printf("%s: %u cases passed\n", program, ran);
+	return 0;
+}
+
 /* A library assertion aborts: say which case and seed before dying. */
 static void on_abort(int sig)
 {

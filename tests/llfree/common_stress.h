@@ -75,6 +75,23 @@ static inline stress_rng_t stress_rng_for(uint64_t seed, unsigned thread)
 	return rng;
 }
 
+/* ---- a program of named cases (stress, progress) --------------------------- */
+
+typedef struct stress_case {
+	const char *name;
+	void (*run)(uint64_t seed);
+} stress_case_t;
+
+/*
+ * For each of the n cases that argv names (every case when it names none):
+ * stress_set_case(name, seed), then run_one(case, its index, seed), which
+ * prints and runs it. Then "<program>: N cases passed" and 0; when no case
+ * matched, the list of names on stderr and 2.
+ */
+int stress_run_cases(const char *program, const stress_case_t *cases, size_t n, int argc,
+		     char **argv, uint64_t seed,
+		     void (*run_one)(const stress_case_t *c, size_t index, uint64_t seed));
+
 /* On SIGABRT (a failed library assertion), print the case and seed first. */
 void stress_report_aborts(void);
 

@@ -268,15 +268,22 @@ static llfree_result_t parked_huge_put(llfree_t *self, uint64_t block, call_t *o
 	return first.res;
 }
 
+/* Two cores, two trees, and a 4-area block got at core 0; returns its first frame. */
+static uint64_t alloc_with_block(stress_alloc_t *alloc)
+{
+	uint64_t block;
+	stress_alloc_init(alloc, 2, 2 * LLFREE_TREE_FRAMES, false);
+	STRESS_EXPECT_RES(llfree_get(&alloc->llfree, 0, BLOCK_ORDER, LLFREE_KIND_HUGE, &block),
+			  LLFREE_OK, "order-11 get");
+	return block;
+}
+
 static void case_huge_put_overlap(uint64_t seed)
 {
 	(void)seed;
 	stress_alloc_t alloc;
-	stress_alloc_init(&alloc, 2, 2 * LLFREE_TREE_FRAMES, false);
+	uint64_t block = alloc_with_block(&alloc);
 	llfree_t *self = &alloc.llfree;
-	uint64_t block;
-	STRESS_EXPECT_RES(llfree_get(self, 0, BLOCK_ORDER, LLFREE_KIND_HUGE, &block), LLFREE_OK,
-			  "order-11 get");
 	/* Areas 2 and 3 freed as one order-10 block: wrong, but huge areas keep no order. */
 	call_t other = {.self = self, .core = 1, .frame = block + 2 * LLFREE_AREA_FRAMES,
 			.order = BLOCK_ORDER - 1};
@@ -299,11 +306,8 @@ static void case_huge_put_same(uint64_t seed)
 {
 	(void)seed;
 	stress_alloc_t alloc;
-	stress_alloc_init(&alloc, 2, 2 * LLFREE_TREE_FRAMES, false);
+	uint64_t block = alloc_with_block(&alloc);
 	llfree_t *self = &alloc.llfree;
-	uint64_t block;
-	STRESS_EXPECT_RES(llfree_get(self, 0, BLOCK_ORDER, LLFREE_KIND_HUGE, &block), LLFREE_OK,
-			  "order-11 get");
 	call_t other = {.self = self, .core = 1, .frame = block, .order = BLOCK_ORDER};
 	llfree_host_log_prefix("progress, expected: ");
 	llfree_result_t res = parked_huge_put(self, block, &other);
@@ -316,10 +320,7 @@ static void case_huge_put_same(uint64_t seed)
 
 /* ---- main ------------------------------------------------------------------- */
 
-static const struct progress_case {
-	const char *name;
-	void (*run)(uint64_t seed);
-} cases[] = {
+static const stress_case_t cases[] = {
 	{"split_park_seen", case_split_park_seen},
 	{"split_park_done", case_split_park_done},
 	{"huge_put_overlap", case_huge_put_overlap},
@@ -328,33 +329,21 @@ static const struct progress_case {
 	{"offline_race", case_offline_race},
 };
 
+/* A line when a case starts (its phases can take seconds), one when it passed. */
+static void run_one(const stress_case_t *c, size_t index, uint64_t seed)
+{
+	uint64_t start = stress_now_ms();
+	printf("progress %-17s seed=0x%016" PRIx64 " ...\n", c->name, seed);
+	fflush(stdout);
+	c->run(seed + index);
+	printf("progress %-17s ok (%" PRIu64 " ms)\n", c->name, stress_now_ms() - start);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = stress_seed_from_env("LLFREE_STRESS_SEED");
 	stress_report_aborts();
 	progress_ms = (uint64_t)stress_long_from_env("LLFREE_PROGRESS_MS", (long)progress_ms);
-	unsigned ran = 0;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool wanted = argc <= 1;
-		for (int a = 1; a < argc; a++)
-			wanted |= strcmp(argv[a], cases[i].name) == 0;
-		if (!wanted)
-			continue;
-		uint64_t start = stress_now_ms();
-		stress_set_case(cases[i].name, seed);
-		printf("progress %-17s seed=0x%016" PRIx64 " ...\n", cases[i].name, seed);
-		fflush(stdout);
-		cases[i].run(seed + i);
-		printf("progress %-17s ok (%" PRIu64 " ms)\n", cases[i].name, stress_now_ms() - start);
-		ran++;
-	}
-	if (ran == 0) {
-		fprintf(stderr, "no case matched; cases:");
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-			fprintf(stderr, " %s", cases[i].name);
-		fprintf(stderr, "\n");
-		return 2;
-	}
-	printf("progress: %u cases passed\n", ran);
-	return 0;
+	return stress_run_cases("progress", cases, sizeof(cases) / sizeof(cases[0]), argc, argv, seed,
+				run_one);
 }

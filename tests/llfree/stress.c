@@ -45,10 +45,7 @@ _Atomic uint64_t case_ops;
 _Atomic uint64_t case_spurious;
 inject_t inject;
 
-static const struct stress_case {
-	const char *name;
-	void (*run)(uint64_t seed);
-} cases[] = {
+static const stress_case_t cases[] = {
 	{"until_empty", case_until_empty},
 	{"mix", case_mix},
 	{"orders", case_orders},
@@ -74,6 +71,23 @@ static uint64_t name_hash(const char *s)
 	return h;
 }
 
+/* One case on one line: its seed, then its operations and time. */
+static void run_one(const stress_case_t *c, size_t index, uint64_t seed)
+{
+	(void)index;
+	uint64_t start = stress_now_ms();
+	printf("stress %-18s seed=0x%016" PRIx64 " ... ", c->name, seed);
+	fflush(stdout);
+	atomic_store(&case_ops, 0);
+	atomic_store(&case_spurious, 0);
+	c->run(seed ^ name_hash(c->name));
+	printf("ok (%" PRIu64 " ops, %" PRIu64 " ms", atomic_load(&case_ops),
+	       stress_now_ms() - start);
+	if (atomic_load(&case_spurious))
+		printf(", %" PRIu64 " spurious MEMORY retried", atomic_load(&case_spurious));
+	printf(")\n");
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = stress_seed_from_env("LLFREE_STRESS_SEED");
@@ -85,36 +99,8 @@ int main(int argc, char **argv)
 		inject = INJECT_DOUBLE;
 	else if (inj && strcmp(inj, "overwrite") == 0)
 		inject = INJECT_OVERWRITE;
-	unsigned ran = 0;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool wanted = argc <= 1;
-		for (int a = 1; a < argc; a++)
-			wanted |= strcmp(argv[a], cases[i].name) == 0;
-		if (!wanted)
-			continue;
-		uint64_t start = stress_now_ms();
-		stress_set_case(cases[i].name, seed);
-		printf("stress %-18s seed=0x%016" PRIx64 " ... ", cases[i].name, seed);
-		fflush(stdout);
-		atomic_store(&case_ops, 0);
-		atomic_store(&case_spurious, 0);
-		cases[i].run(seed ^ name_hash(cases[i].name));
-		printf("ok (%" PRIu64 " ops, %" PRIu64 " ms", atomic_load(&case_ops),
-		       stress_now_ms() - start);
-		if (atomic_load(&case_spurious))
-			printf(", %" PRIu64 " spurious MEMORY retried", atomic_load(&case_spurious));
-		printf(")\n");
-		ran++;
-	}
-	if (ran == 0) {
-		fprintf(stderr, "no case matched; cases:");
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-			fprintf(stderr, " %s", cases[i].name);
-		fprintf(stderr, "\n");
-		return 2;
-	}
-	printf("stress: %u cases passed\n", ran);
-	return 0;
+	return stress_run_cases("stress", cases, sizeof(cases) / sizeof(cases[0]), argc, argv, seed,
+				run_one);
 }
 
 #ifdef LLFREE_TEST_HOOKS

@@ -17,6 +17,16 @@ typedef struct race {
 
 static race_t race;
 
+/* Thread 0, before the barrier: the round's block, fresh counts, and whether time is up. */
+static void race_start(ctx_t *ctx, uint64_t frame, unsigned order)
+{
+	race.frame = frame;
+	race.order = order;
+	race.stop = stress_now_ms() >= ctx->deadline;
+	atomic_store(&race.ok, 0);
+	atomic_store(&race.refused, 0);
+}
+
 /* All threads get_at the same block; exactly one may win. */
 static void body_get_at_race(worker_t *w)
 {
@@ -29,11 +39,7 @@ static void body_get_at_race(worker_t *w)
 		uint64_t blocks = ctx->own.frames >> order;
 		uint64_t frame = stress_rng_below(&shared, blocks) << order;
 		if (w->id == 0) {
-			race.frame = frame;
-			race.order = order;
-			race.stop = stress_now_ms() >= ctx->deadline;
-			atomic_store(&race.ok, 0);
-			atomic_store(&race.refused, 0);
+			race_start(ctx, frame, order);
 		}
 		pthread_barrier_wait(&ctx->barrier);
 		if (race.stop)
@@ -78,11 +84,7 @@ static void body_double_free_race(worker_t *w)
 			uint64_t frame;
 			STRESS_EXPECT_RES(llfree_get(self, 0, order, LLFREE_KIND_MOVABLE, &frame),
 					  LLFREE_OK, "double free race: get");
-			race.frame = frame;
-			race.order = order;
-			race.stop = stress_now_ms() >= ctx->deadline;
-			atomic_store(&race.ok, 0);
-			atomic_store(&race.refused, 0);
+			race_start(ctx, frame, order);
 		}
 		pthread_barrier_wait(&ctx->barrier);
 		if (race.stop) {
@@ -143,8 +145,7 @@ static void body_split_race(worker_t *w)
 			STRESS_EXPECT_RES(llfree_get(self, 0, LLFREE_HUGE_ORDER, LLFREE_KIND_HUGE,
 						     &frame),
 					  LLFREE_OK, "split race: huge get");
-			race.frame = frame;
-			race.stop = stress_now_ms() >= ctx->deadline;
+			race_start(ctx, frame, LLFREE_HUGE_ORDER);
 		}
 		pthread_barrier_wait(&ctx->barrier);
 		if (race.stop) {
