@@ -70,13 +70,22 @@ help::
 	@echo "  clean          remove $(BUILD)/"
 
 # The layers on the include lines of llfree/ and bench/ (tools/check_layers.sh;
-# tests/tools/test_check_layers.py shows that it catches planted includes).
+# tests/tools/test_check_layers.py shows that it catches planted includes),
+# then on the include paths of every build of them that make knows: the
+# commands `make -n -B` prints for these targets (the kernel, the host
+# library in each flavour, the test-hook and other-geometry rebuilds, the
+# benchmark programs, the freestanding bench compile). Nothing is built.
+LAYER_BUILDS = $(KERNEL_ELF) $(foreach f,host tsan asan cov,$(BUILD)/$(f)/libllfree.a) \
+	$(LLSTRESS_GEOM7) $(LLSTRESS_TRANSIT) $(LLPROGRESS_HOST) $(LLPROGRESS_TSAN) $(LLPROGRESS_ASAN) \
+	$(BUILD)/llfree-unit-geom5 $(BUILD)/llfree-bench $(BUILD)/tests/test-bench-asan \
+	$(BUILD)/tests/llfree-bench-tsan $(BENCH_FS_OBJS)
 .PHONY: test-layers
 test-layers:
 	@tools/check_layers.sh
+	@set -o pipefail; $(MAKE) --no-print-directory -n -B $(LAYER_BUILDS) | tools/check_layers.sh --compile-lines
 TEST_TARGETS += test-layers
 help::
-	@echo "  test-layers    llfree/ and bench/ include only their own tree, the layers below and C's freestanding headers"
+	@echo "  test-layers    llfree/ and bench/ include only their own tree, the layers below and C's freestanding headers; no build gives them another include path"
 
 # Every component's fragment: llfree/, bench/, kernel/, tests/<suite>/, tools/.
 include $(sort $(wildcard llfree/*.mk bench/*.mk kernel/*.mk tests/*/*.mk tools/*.mk))

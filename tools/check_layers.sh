@@ -21,9 +21,57 @@
 # llfree/'s or bench/'s, see the Makefile and kernel/kernel.mk); this check
 # also catches a path that climbs out ("../../kernel/...").
 #
+# With --compile-lines it checks those include paths instead: it reads
+# compiler command lines on stdin (what `make -n -B` prints for every flavour
+# of the build, `make test-layers`) and fails on a -I directory that the
+# layer of the file compiled (-c FILE) may not see:
+#   llfree/  llfree/... and kernel/platform (the kernel's platform hooks)
+#   bench/   bench and llfree/include
+#
 # Usage: tools/check_layers.sh [ROOT]   (ROOT: a checkout, default this one)
-# Exit status: 0 clean, 1 a violation (each printed as FILE:LINE: reason).
+#        tools/check_layers.sh --compile-lines <LINES
+# Exit status: 0 clean, 1 a violation (each printed as FILE:LINE: reason,
+# or "compile line N: reason").
 set -u
+
+# check_compile_lines: stdin as above.
+check_compile_lines() {
+	local n=0 bad=0 checked=0 line src word dir
+	while IFS= read -r line; do
+		n=$((n + 1))
+		[[ $line =~ [[:space:]]-c[[:space:]]+([^[:space:]]+) ]] || continue
+		src=${BASH_REMATCH[1]}
+		[[ $src == llfree/* || $src == bench/* ]] || continue
+		checked=$((checked + 1))
+		for word in $line; do
+			[[ $word == -I* ]] || continue
+			dir=${word#-I}
+			dir=${dir%/}
+			case "${src%%/*}:$dir" in
+			llfree:llfree | llfree:llfree/* | llfree:kernel/platform) ;;
+			bench:bench | bench:llfree/include) ;;
+			*)
+				echo "compile line $n: $src with -I$dir: outside what ${src%%/*}/ may see"
+				bad=$((bad + 1))
+				;;
+			esac
+		done
+	done
+	if ((bad)); then
+		echo "check_layers: $bad include path(s) on compile lines of llfree/ and bench/ break the layers"
+		return 1
+	fi
+	if ((checked == 0)); then
+		echo "check_layers: no compile line of llfree/ or bench/ on stdin"
+		return 1
+	fi
+	echo "check_layers: $checked compile lines of llfree/ and bench/ have only their layers' include paths"
+}
+
+if [[ ${1:-} == --compile-lines ]]; then
+	check_compile_lines
+	exit
+fi
 
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || { echo "check_layers: no such directory: $root" >&2; exit 2; }

@@ -28,9 +28,10 @@ test-bench-tsan: $(BUILD)/tests/llfree-bench-tsan
 	  --bench=bulk,repeat,rand,frag --alloc=llfree,buddy,list --iterations=2 --rounds=3 >/dev/null
 
 # The kernel compiles BENCH_KERNEL_SRCS without libc: only these may stay undefined.
+# Include paths as the layers allow (bench/ and LLFree's public headers), no kernel directory.
 BENCH_FREESTANDING := -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(HOSTCC) -print-file-name=include) -mno-red-zone -mno-sse -mno-mmx \
-	-mno-80387 -mcmodel=kernel -fno-pic -Illfree/include -Ikernel -Ibench
+	-mno-80387 -mcmodel=kernel -fno-pic $(HOST_INCLUDES_bench)
 BENCH_ALLOWED_UNDEFINED := ^(llfree_|memset$$|memcpy$$|memmove$$|memcmp$$|strlen$$|strcmp$$|strncmp$$)
 
 .PHONY: test-bench test-bench-freestanding

@@ -22,10 +22,12 @@ $(LLSTRESS_ASAN): $(patsubst %.c,$(BUILD)/asan/%.o,$(LLSTRESS_SRCS)) $(BUILD)/as
 
 # The same cases at 128 areas per tree (64 Ki frames per tree: tree counts
 # past 16 bits, design 5.7), library and tests rebuilt at that geometry.
+# Each source gets its own tree's include paths (host_includes, Makefile):
+# the library's objects see llfree/ alone, as in every other build.
 LLSTRESS_GEOM7 := $(BUILD)/stress-geom7/stress
 $(BUILD)/stress-geom7/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_AREAS_PER_TREE_SHIFT=7 $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -DLLFREE_AREAS_PER_TREE_SHIFT=7 $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(LLFREE_SRCS) \
 		$(LLFREE_HOST_PLATFORM_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
@@ -40,6 +42,8 @@ $(LLSTRESS_GEOM7): $(patsubst %.c,$(BUILD)/stress-geom7/%.o,$(LLSTRESS_SRCS) $(L
 #  - progress (tests/llfree/progress.c): a thread parked inside a free while
 #    the others must finish (lock-freedom), and 8 threads near full memory
 #    counting spurious MEMORY per order (near_full.c).
+# -Illfree/src: the tests include hooks.h; the library's own objects get
+# only llfree/'s paths besides (host_includes).
 LLHOOKS_CFLAGS  := -DLLFREE_TEST_HOOKS -Illfree/src
 LLPROGRESS_SRCS := tests/llfree/progress.c tests/llfree/near_full.c tests/llfree/offline_race.c \
 	tests/llfree/common_stress.c
@@ -50,13 +54,13 @@ LLPROGRESS_TSAN  := $(BUILD)/tsan-hooks/progress
 LLPROGRESS_ASAN  := $(BUILD)/asan-hooks/progress
 $(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) $(LLHOOKS_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(BUILD)/tsan-hooks/%.o: %.c
 	@mkdir -p $(@D)
-	$(SAN_CC) $(TSAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(SAN_CC) $(TSAN_CFLAGS) $(LLHOOKS_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(BUILD)/asan-hooks/%.o: %.c
 	@mkdir -p $(@D)
-	$(SAN_CC) $(ASAN_CFLAGS) $(LLHOOKS_CFLAGS) $(HOST_INCLUDES) -MMD -MP -c $< -o $@
+	$(SAN_CC) $(ASAN_CFLAGS) $(LLHOOKS_CFLAGS) $(call host_includes,$<) -MMD -MP -c $< -o $@
 $(LLSTRESS_TRANSIT): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLSTRESS_SRCS) $(LLHOOKS_LIB_SRCS))
 	$(HOSTCC) $(HOST_LDFLAGS) $^ -o $@
 $(LLPROGRESS_HOST): $(patsubst %.c,$(BUILD)/hooks/%.o,$(LLPROGRESS_SRCS) $(LLHOOKS_LIB_SRCS))

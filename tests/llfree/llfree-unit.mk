@@ -11,15 +11,17 @@ $(LLFREE_UNIT_ASAN_OBJS) $(LLFREE_UNIT_COV_OBJS): HOST_INCLUDES += -Illfree/src
 $(BUILD)/llfree-unit: $(LLFREE_UNIT_ASAN_OBJS) $(BUILD)/asan/libllfree.a
 	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) -o $@ $^ -lcriterion
 
-# Geometry 5 (32 areas per tree, the paper's 64 MiB trees): library and tests rebuilt.
+# Geometry 5 (32 areas per tree, the paper's 64 MiB trees): library and tests
+# rebuilt, each source with its own tree's include paths (host_includes) and
+# llfree/src (the white-box tests' levels; the library's own directory).
 LLFREE_GEOM5_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE \
-	-DLLFREE_AREAS_PER_TREE_SHIFT=5 $(HOST_INCLUDES) -Illfree/src
+	-DLLFREE_AREAS_PER_TREE_SHIFT=5
 LLFREE_GEOM5_OBJS := $(LLFREE_SRCS:%.c=$(BUILD)/llfree-geom5/%.o) \
 	$(LLFREE_HOST_PLATFORM_SRCS:%.c=$(BUILD)/llfree-geom5/%.o) \
 	$(LLFREE_UNIT_SRCS:%.c=$(BUILD)/llfree-geom5/%.o)
 $(BUILD)/llfree-geom5/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(LLFREE_GEOM5_CFLAGS) -MMD -MP -c $< -o $@
+	$(HOSTCC) $(LLFREE_GEOM5_CFLAGS) $(call host_includes,$<) -Illfree/src -MMD -MP -c $< -o $@
 $(BUILD)/llfree-unit-geom5: $(LLFREE_GEOM5_OBJS)
 	$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcriterion
 

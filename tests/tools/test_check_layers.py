@@ -2,7 +2,8 @@
 """Tests of tools/check_layers.sh (`make test-layers`): the tree as it is
 passes, and each kind of include that breaks the layers (boot -> kernel ->
 bench -> llfree), planted in a copy of llfree/ and bench/, fails it with a
-line naming the file, the line and the include."""
+line naming the file, the line and the include; with --compile-lines, an
+include path the file's layer may not see fails it the same way."""
 
 import os
 import shutil
@@ -83,6 +84,55 @@ class CheckLayers(unittest.TestCase):
 
     def test_host_dirs_obey_the_tree_for_quoted_includes(self):
         self.assert_fails("bench/host/env.c", '#include "../../kernel/lib/string.h"', "outside bench/")
+
+
+class CheckCompileLines(unittest.TestCase):
+    """--compile-lines: the -I directories of compile lines of llfree/ and bench/."""
+
+    GOOD = [
+        "gcc -O2 -Illfree/include -Illfree/platform/host -MMD -c llfree/src/upper.c -o build/host/llfree/src/upper.o",
+        "gcc -O2 -DLLFREE_TEST_HOOKS -Illfree/src -Illfree/include -c llfree/src/lower.c -o x.o",
+        "gcc -ffreestanding -Illfree/include -Ikernel/platform -c llfree/src/tree.c -o k.o",
+        "gcc -isystem /usr/lib/gcc/include -Ibench -Illfree/include -c bench/options.c -o b.o",
+        "gcc -Illfree/include -Illfree/platform/host -Ikernel -Ibench -c tests/llfree/stress.c -o t.o",
+        "ar rcs build/host/libllfree.a build/host/llfree/src/upper.o",
+    ]
+
+    def run_lines(self, lines):
+        return subprocess.run([CHECK, "--compile-lines"], input="\n".join(lines) + "\n",
+                              capture_output=True, text=True, timeout=60)
+
+    def test_layered_paths_pass(self):
+        r = self.run_lines(self.GOOD)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("4 compile lines of llfree/ and bench/", r.stdout)
+
+    def assert_refused(self, line, reason):
+        r = self.run_lines(self.GOOD + [line])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"compile line {len(self.GOOD) + 1}: {reason}", r.stdout)
+        self.assertIn("1 include path(s)", r.stdout)
+
+    def test_llfree_with_the_kernel_path(self):
+        self.assert_refused("gcc -Illfree/include -Ikernel -c llfree/src/area.c -o a.o",
+                            "llfree/src/area.c with -Ikernel: outside what llfree/ may see")
+
+    def test_llfree_with_the_bench_path(self):
+        self.assert_refused("clang -Illfree/include -Ibench -c llfree/platform/host/log.c -o l.o",
+                            "llfree/platform/host/log.c with -Ibench: outside")
+
+    def test_bench_with_the_kernel_path(self):
+        self.assert_refused("gcc -Illfree/include -Ikernel -Ibench -c bench/fmt.c -o f.o",
+                            "bench/fmt.c with -Ikernel: outside what bench/ may see")
+
+    def test_bench_with_llfree_internals(self):
+        self.assert_refused("gcc -Ibench -Illfree/include -Illfree/src -c bench/alloc.c -o a.o",
+                            "bench/alloc.c with -Illfree/src: outside")
+
+    def test_no_lines_is_a_failure(self):
+        r = self.run_lines(["gcc -c tests/llfree/stress.c -o s.o"])
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("no compile line of llfree/ or bench/", r.stdout)
 
 
 if __name__ == "__main__":
