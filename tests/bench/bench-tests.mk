@@ -5,7 +5,8 @@
 #                     freestanding compile of what the kernel builds (no libc),
 #                     and the host program's flags (test_host.sh)
 
-BENCH_TEST_SRCS := tests/bench/test_bench.c tests/bench/test_rand.c bench/host/env.c $(BENCH_KERNEL_SRCS)
+BENCH_TEST_SRCS := tests/bench/test_bench.c tests/bench/test_bench_options.c tests/bench/test_bench_frag.c \
+	tests/bench/bench_capture.c tests/bench/test_rand.c bench/host/env.c $(BENCH_KERNEL_SRCS)
 
 $(BUILD)/tests/test-bench: $(BENCH_TEST_SRCS:%.c=$(BUILD)/host/%.o) $(BUILD)/host/libllfree.a
 	@mkdir -p $(@D)
