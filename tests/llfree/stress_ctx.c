@@ -161,6 +161,7 @@ void ctx_finish(ctx_t *ctx)
 	stress_owner_free(&ctx->own);
 	stress_alloc_free(&ctx->alloc);
 }
+
 void ctx_run_case(uint64_t seed, unsigned threads, uint64_t frames, uint64_t rounds,
 		  void (*body)(worker_t *))
 {
