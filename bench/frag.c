@@ -63,15 +63,9 @@ static void frag_round(struct run *r, unsigned core)
 
 	for (uint64_t i = 0; i < k; i++) /* partial Fisher-Yates: k random frames to the front */
 		swap(mine, i, i + rand_below(&st->seed, st->live - i));
-	uint64_t t0 = r->env->ticks();
-	st->put_ops = run_put_all(r, core, mine, k);
-	uint64_t t1 = r->env->ticks();
+	st->put_ops = run_put_timed(r, core, mine, k, &st->put_ticks);
 	run_barrier(r, core);
-	uint64_t t2 = r->env->ticks();
-	st->get_ops = run_get_all(r, core, mine, st->put_ops);
-	uint64_t t3 = r->env->ticks();
-	st->put_ticks = t1 - t0;
-	st->get_ticks = t3 - t2;
+	st->get_ops = run_get_timed(r, core, mine, st->put_ops, &st->get_ticks);
 }
 
 /*

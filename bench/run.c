@@ -93,6 +93,22 @@ uint64_t run_put_all(struct run *r, unsigned core, uint64_t *a, uint64_t n)
 	return done;
 }
 
+uint64_t run_get_timed(struct run *r, unsigned core, uint64_t *a, uint64_t n, uint64_t *ticks)
+{
+	uint64_t t0 = r->env->ticks();
+	uint64_t got = run_get_all(r, core, a, n);
+	*ticks = r->env->ticks() - t0;
+	return got;
+}
+
+uint64_t run_put_timed(struct run *r, unsigned core, uint64_t *a, uint64_t n, uint64_t *ticks)
+{
+	uint64_t t0 = r->env->ticks();
+	uint64_t done = run_put_all(r, core, a, n);
+	*ticks = r->env->ticks() - t0;
+	return done;
+}
+
 static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
 {
 	/* Split so that nothing overflows for any run shorter than centuries. */

@@ -85,6 +85,9 @@ void run_fail(struct core_stat *st, enum op op, int err);
 uint64_t run_get_all(struct run *r, unsigned core, uint64_t *a, uint64_t n);
 /* Free a[n-1] down to a[0] (LIFO), skipping empty slots; returns how many. */
 uint64_t run_put_all(struct run *r, unsigned core, uint64_t *a, uint64_t n);
+/* run_get_all / run_put_all between two TSC reads; *ticks is the time they took. */
+uint64_t run_get_timed(struct run *r, unsigned core, uint64_t *a, uint64_t n, uint64_t *ticks);
+uint64_t run_put_timed(struct run *r, unsigned core, uint64_t *a, uint64_t n, uint64_t *ticks);
 /* min / avg / max over the cores of ns per operation, from their ticks and counts. */
 void run_summarize(const struct run *r, uint64_t get[3], uint64_t put[3]);
 /* `TAG msg="..." bench=... alloc=... cores=N order=N` (r may be NULL). */

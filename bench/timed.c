@@ -15,9 +15,7 @@ static void get_then_put(struct run *r, unsigned core, bool shuffled)
 	uint64_t *mine = r->slots + core * r->allocs;
 
 	run_barrier(r, core);
-	uint64_t t0 = r->env->ticks();
-	st->get_ops = run_get_all(r, core, mine, r->allocs);
-	uint64_t t1 = r->env->ticks();
+	st->get_ops = run_get_timed(r, core, mine, r->allocs, &st->get_ticks);
 	run_barrier(r, core);
 	if (shuffled) {
 		if (core == 0) {
@@ -26,11 +24,7 @@ static void get_then_put(struct run *r, unsigned core, bool shuffled)
 		}
 		run_barrier(r, core);
 	}
-	uint64_t t2 = r->env->ticks();
-	st->put_ops = run_put_all(r, core, mine, r->allocs);
-	uint64_t t3 = r->env->ticks();
-	st->get_ticks = t1 - t0;
-	st->put_ticks = t3 - t2;
+	st->put_ops = run_put_timed(r, core, mine, r->allocs, &st->put_ticks);
 }
 
 void bulk_core(unsigned core, void *arg)

@@ -139,6 +139,12 @@ def timing_figure(plt, rows, bench, order, logy):
             ax.set_yscale("log")
         else:
             ax.set_ylim(bottom=0)
+    return finish_figure(fig, axes[0], rows)
+
+
+def finish_figure(fig, axes, rows):
+    """Grid, legend and the source line common to every figure."""
+    for ax in axes:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
     fig.suptitle(title_source(rows), fontsize="medium")
@@ -212,11 +218,7 @@ def frag_figure(plt, rows, many_envs):
     for ax in (a1, a2):
         ax.set_xlabel("round")
         ax.set_xlim(left=0)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
-    fig.suptitle(title_source(rows), fontsize="medium")
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, (a1, a2), rows)
 
 
 def plot_frag(plt, rows, many_envs, outdir):

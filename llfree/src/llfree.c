@@ -111,11 +111,9 @@ static llfree_result_t check_live(const llfree_t *self)
 
 llfree_result_t llfree_shutdown(llfree_t *self)
 {
-	llfree_result_t res = check_live(self);
+	llfree_result_t res = llfree_drain_all(self);
 	if (res != LLFREE_OK)
 		return res;
-	for (size_t core = 0; core < self->cores; core++)
-		upper_drain(self, core);
 	lower_set_crashed(self, false);
 	atomic_store_explicit(&self->live_cores, 0, memory_order_relaxed);
 	return LLFREE_OK;
@@ -142,6 +140,14 @@ static llfree_result_t check_core_kind(const llfree_t *self, size_t core, llfree
 	if ((unsigned)kind >= LLFREE_KINDS)
 		return LLFREE_ERR_KIND;
 	return LLFREE_OK;
+}
+
+/* get_at and put: the core and kind, then the block of frames. */
+static llfree_result_t check_block(const llfree_t *self, size_t core, llfree_kind_t kind,
+				   uint64_t frame, unsigned order)
+{
+	llfree_result_t res = check_core_kind(self, core, kind);
+	return res != LLFREE_OK ? res : check_frame(self, frame, order);
 }
 
 llfree_result_t llfree_get(llfree_t *self, size_t core, unsigned order, llfree_kind_t kind,
@@ -174,9 +180,7 @@ llfree_result_t llfree_get_served(llfree_t *self, size_t core, unsigned order, l
 llfree_result_t llfree_get_at(llfree_t *self, size_t core, uint64_t frame, unsigned order,
 			      llfree_kind_t kind)
 {
-	llfree_result_t res = check_core_kind(self, core, kind);
-	if (res == LLFREE_OK)
-		res = check_frame(self, frame, order);
+	llfree_result_t res = check_block(self, core, kind, frame, order);
 	if (res != LLFREE_OK)
 		return res;
 	return upper_get_at(self, core, frame, order);
@@ -185,9 +189,7 @@ llfree_result_t llfree_get_at(llfree_t *self, size_t core, uint64_t frame, unsig
 llfree_result_t llfree_put(llfree_t *self, size_t core, uint64_t frame, unsigned order,
 			   llfree_kind_t kind)
 {
-	llfree_result_t res = check_core_kind(self, core, kind);
-	if (res == LLFREE_OK)
-		res = check_frame(self, frame, order);
+	llfree_result_t res = check_block(self, core, kind, frame, order);
 	if (res != LLFREE_OK)
 		return res;
 	return upper_put(self, core, frame, order, (unsigned)kind);

@@ -5,7 +5,7 @@
  * of its frames (anti-fragmentation, design 2), two flags the OS sets
  * (offline: never hand out a frame of this tree; fixed: the kind stays as
  * set), and a debt: frames a core took from the lower level while the count
- * was in transit (upper.c, get_on_debt). The count is free - debt; a debt is
+ * was in transit (upper_slow.c, get_on_debt). The count is free - debt; a debt is
  * only ever recorded on an entry with free 0 and paid first by everything
  * that adds to the entry, so debt > 0 implies free == 0. The debt field is
  * as wide as the free count: it holds a whole tree, so that gets of every

@@ -66,22 +66,30 @@ static llfree_result_t steal_from_reservations(const llfree_t *self, size_t core
 	return LLFREE_ERR_MEMORY;
 }
 
-/* Near out of memory, part 2: take the count of any tree's entry, reserved or not, nearest first. */
-static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsigned order,
-					uint64_t *frame)
+/* One attempt in one tree for the scans below; true once *frame is got. */
+typedef bool (*tree_attempt_fn)(const llfree_t *self, size_t tree, unsigned order,
+				uint64_t *frame);
+
+/* Every tree once, the nearest to core's first. */
+static llfree_result_t scan_near_trees(const llfree_t *self, size_t core, unsigned order,
+				       uint64_t *frame, tree_attempt_fn attempt)
+{
+	size_t start = core_start_tree(self, core);
+	for (size_t i = 0; i < self->trees; i++)
+		if (attempt(self, near_tree(self, start, i), order, frame))
+			return LLFREE_OK;
+	return LLFREE_ERR_MEMORY;
+}
+
+/* Near out of memory, part 2: take the count of any tree's entry, reserved or not. */
+static bool steal_from_tree(const llfree_t *self, size_t tree, unsigned order, uint64_t *frame)
 {
 	uint32_t frames = 1u << order;
-	size_t start = core_start_tree(self, core);
-	for (size_t i = 0; i < self->trees; i++) {
-		size_t tree = near_tree(self, start, i);
-		tree_change_t change = tree_frames(self, tree, frames);
-		tree_t seen;
-		if (tree_free(tree_load(&self->tree_entries[tree])) >= frames &&
-		    tree_update(&self->tree_entries[tree], tree_dec, &change, &seen) &&
-		    get_in_tree(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) == LLFREE_OK)
-			return LLFREE_OK;
-	}
-	return LLFREE_ERR_MEMORY;
+	tree_change_t change = tree_frames(self, tree, frames);
+	tree_t seen;
+	return tree_free(tree_load(&self->tree_entries[tree])) >= frames &&
+	       tree_update(&self->tree_entries[tree], tree_dec, &change, &seen) &&
+	       get_in_tree(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) == LLFREE_OK;
 }
 
 /*
@@ -108,26 +116,21 @@ static llfree_result_t steal_from_trees(const llfree_t *self, size_t core, unsig
  * scan per tree. An offline tree is skipped (and tree_debit refuses one that
  * went offline during the scan: the frame goes back).
  */
-static llfree_result_t get_on_debt(const llfree_t *self, size_t core, unsigned order,
-				   uint64_t *frame)
+static bool get_on_debt(const llfree_t *self, size_t tree, unsigned order, uint64_t *frame)
 {
 	uint32_t frames = 1u << order;
-	size_t start = core_start_tree(self, core);
-	for (size_t i = 0; i < self->trees; i++) {
-		size_t tree = near_tree(self, start, i);
-		tree_change_t change = tree_frames(self, tree, frames);
-		tree_t seen, entry = tree_load(&self->tree_entries[tree]);
-		if (tree_offline(entry) || tree_debt(entry) + frames > TREE_DEBT_MAX ||
-		    lower_get(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) != LLFREE_OK)
-			continue;
-		if (tree_update(&self->tree_entries[tree], tree_debit, &change, &seen))
-			return LLFREE_OK;
-		/* Offline meanwhile: the frame goes back, its count was never taken. */
-		llfree_result_t undone = lower_put(self, *frame, order);
-		llfree_assert(undone == LLFREE_OK);
-		(void)undone;
-	}
-	return LLFREE_ERR_MEMORY;
+	tree_change_t change = tree_frames(self, tree, frames);
+	tree_t seen, entry = tree_load(&self->tree_entries[tree]);
+	if (tree_offline(entry) || tree_debt(entry) + frames > TREE_DEBT_MAX ||
+	    lower_get(self, tree, (uint64_t)tree * TREE_ROWS, order, frame) != LLFREE_OK)
+		return false;
+	if (tree_update(&self->tree_entries[tree], tree_debit, &change, &seen))
+		return true;
+	/* Offline meanwhile: the frame goes back, its count was never taken. */
+	llfree_result_t undone = lower_put(self, *frame, order);
+	llfree_assert(undone == LLFREE_OK);
+	(void)undone;
+	return false;
 }
 
 /*
@@ -148,10 +151,10 @@ LLFREE_COLD llfree_result_t upper_get_slow(const llfree_t *self, size_t core, un
 		if (upper_get_from_reservation(self, core, order, kind, frame, got, seen) ==
 			    LLFREE_OK ||
 		    steal_from_reservations(self, core, order, frame) == LLFREE_OK ||
-		    steal_from_trees(self, core, order, frame) == LLFREE_OK)
+		    scan_near_trees(self, core, order, frame, steal_from_tree) == LLFREE_OK)
 			return LLFREE_OK;
 	}
-	return get_on_debt(self, core, order, frame);
+	return scan_near_trees(self, core, order, frame, get_on_debt);
 }
 
 /*
