@@ -19,7 +19,7 @@
  *                               transit window (llfree/src/hooks.h), 0 = all
  *
  * one_tree_frag with the count-in-transit windows stretched (without the
- * fix of issue 3, llfree/src/upper.c get_on_debt, it fails in seconds):
+ * fix of issue 3, llfree/src/upper_slow.c get_on_debt, it fails in seconds):
  *   make build/hooks/stress && build/hooks/stress one_tree_frag
  *
  * A seed fixes every thread's sequence of operations, not the interleaving.

@@ -88,7 +88,7 @@ static void body_frag_rounds(worker_t *w)
  * (QEMU --smp 2 --mem 16M: 2431 frames). Every core but one finds the tree
  * reserved and lives on stealing, draining and re-reserving: a count that
  * was in neither the tree entry nor a reservation while a core moved it
- * made gets fail with half the frames free (issue 3, upper.c get_on_debt).
+ * made gets fail with half the frames free (issue 3, upper_slow.c get_on_debt).
  */
 static void run_frag(uint64_t seed, unsigned threads, uint64_t frames, uint64_t ms)
 {

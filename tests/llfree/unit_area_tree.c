@@ -158,7 +158,7 @@ Test(tree, reserve_through_the_allocator)
 }
 
 /*
- * Debt (upper.c get_on_debt): a get that took frames from the lower level
+ * Debt (upper_slow.c get_on_debt): a get that took frames from the lower level
  * while the count was in transit debits the entry, from its free count as far
  * as it goes and the rest as debt; whatever adds to the entry pays it first.
  */
