@@ -34,12 +34,20 @@ BOOT = ('BOOT firmware=uefi loader="GRUB" cmdline="" version=t\r\n'
         'apic=x2apic cpus=4\r\n')
 
 
+def default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Capture:
     """tools/capture running in the background; its output read as it comes."""
 
     def __init__(self, *args, cwd=None):
+        # Ctrl-C as a terminal delivers it: a test started in the background by a
+        # shell without job control inherits SIGINT ignored, and Python keeps an
+        # ignored SIGINT ignored, so capture would never see the interrupt.
         self.proc = subprocess.Popen([PY, CAPTURE] + list(args), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=cwd)
+                                     stderr=subprocess.PIPE, text=True, cwd=cwd,
+                                     preexec_fn=default_sigint)
         self.out_lines, self.err_lines = [], []
         self.readers = [threading.Thread(target=self._read, args=(f, lines), daemon=True)
                         for f, lines in ((self.proc.stdout, self.out_lines),
