@@ -15,7 +15,7 @@
 #include "fmt.h"
 #include "run.h"
 
-/* frag's parameters and counts (keys: docs/benchmarks.md, "RESULT keys"). */
+/* frag's parameters and counts (keys: docs/benchmarks.md, "RESULT lines"). */
 static void format_frag(struct fmt *f, const struct bench_result *r)
 {
 	fmt_kv_u64(f, "round", r->round);

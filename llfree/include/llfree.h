@@ -45,7 +45,7 @@
 /* Every failure has its own code; llfree_strerror() names it. */
 typedef enum llfree_result {
 	LLFREE_OK = 0,
-	LLFREE_ERR_MEMORY,      /* no free frame of this order (after drain and steal) */
+	LLFREE_ERR_MEMORY,      /* no free frame of this order (after taking from other reservations and trees) */
 	LLFREE_ERR_ORDER,       /* order > LLFREE_MAX_ORDER */
 	LLFREE_ERR_ALIGN,       /* frame not aligned to 2^order */
 	LLFREE_ERR_RANGE,       /* frame .. frame+2^order-1 not inside 0 .. frames-1, or trees */

@@ -21,10 +21,8 @@ enum llfree_hook {
 	LLFREE_HOOK_SPLIT_SEEN = 4,
 	/* The same free after its split CAS, before it clears its bits (arg: area). */
 	LLFREE_HOOK_SPLIT_DONE = 5,
-	/* A free of several huge areas has claimed area arg, before the next (lower.h). */
+	/* A free of several huge areas has claimed area arg, before the next (lower.c). */
 	LLFREE_HOOK_PUT_HUGE_CLAIMED = 6,
-	/* get_slow ended another core's reservations (arg: how many) to gather a count. */
-	LLFREE_HOOK_DRAIN_OTHER = 7,
 };
 
 #ifdef LLFREE_TEST_HOOKS

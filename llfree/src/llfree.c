@@ -169,11 +169,9 @@ llfree_result_t llfree_get_served(llfree_t *self, size_t core, unsigned order, l
 	if (!served)
 		return LLFREE_ERR_ARG;
 	llfree_result_t res = llfree_get(self, core, order, kind, frame);
-	if (res == LLFREE_OK) {
-		llfree_tree_info_t info;
-		upper_tree_info(self, (size_t)(*frame / LLFREE_TREE_FRAMES), &info);
-		*served = info.kind;
-	}
+	if (res == LLFREE_OK) /* the kind only: no count of the tree's free frames */
+		*served = (llfree_kind_t)tree_kind(
+			tree_load(&self->tree_entries[*frame / LLFREE_TREE_FRAMES]));
 	return res;
 }
 

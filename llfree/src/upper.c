@@ -12,6 +12,9 @@
 #include "persist.h"
 #include "upper_res.h"
 
+/* Reservation attempts of one get before it falls back to stealing. */
+#define RESERVE_TRIES 4
+
 /* Rating passes of one reservation search while other cores keep reserving the chosen tree first. */
 #define RESERVE_RACES 4
 
@@ -261,15 +264,10 @@ llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, uns
 	return LLFREE_OK;
 }
 
-unsigned upper_drain(const llfree_t *self, size_t core)
+void upper_drain(const llfree_t *self, size_t core)
 {
-	unsigned ended = 0;
-	for (unsigned kind = 0; kind < LLFREE_KINDS; kind++) {
-		reservation_t old = atomic_exchange_explicit(
-			&upper_reservation(self, core, kind)->word, 0, memory_order_acq_rel);
-		ended += res_present(old);
-		unreserve(self, old);
-	}
-	return ended;
+	for (unsigned kind = 0; kind < LLFREE_KINDS; kind++)
+		unreserve(self, atomic_exchange_explicit(&upper_reservation(self, core, kind)->word, 0,
+							 memory_order_acq_rel));
 }
 

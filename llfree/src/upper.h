@@ -96,8 +96,8 @@ llfree_result_t upper_get(const llfree_t *self, size_t core, unsigned order, uns
 llfree_result_t upper_get_at(const llfree_t *self, size_t core, uint64_t frame, unsigned order);
 llfree_result_t upper_put(const llfree_t *self, size_t core, uint64_t frame, unsigned order,
 			  unsigned kind);
-/* Give back the core's reservations; returns how many were present. */
-unsigned upper_drain(const llfree_t *self, size_t core);
+/* Give back the core's reservations. */
+void upper_drain(const llfree_t *self, size_t core);
 uint64_t upper_free_frames(const llfree_t *self);
 /* Offline (or back online) and kind of one tree (llfree.h llfree_offline, llfree_set_kind). */
 void upper_set_offline(const llfree_t *self, size_t tree, bool offline);

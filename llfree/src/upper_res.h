@@ -11,9 +11,6 @@
 #include "lower.h"
 #include "upper.h"
 
-/* Reservation attempts of one get before it falls back to stealing. */
-#define RESERVE_TRIES 4
-
 /* Reservation updates: pure functions of the loaded word and arg, as the other levels. */
 typedef struct res_change {
 	uint32_t frames;

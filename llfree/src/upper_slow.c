@@ -169,7 +169,9 @@ static bool take_tree_count(const llfree_t *self, size_t core, size_t tree, uint
 	tree_t tseen;
 	if (tree_update(&self->tree_entries[tree], tree_dec, &change, &tseen))
 		return true;
-	for (size_t i = 0; i < reservations && !tree_offline(tseen); i++) {
+	if (tree_offline(tseen)) /* takes no count: tree_debit would refuse it too */
+		return false;
+	for (size_t i = 0; i < reservations; i++) {
 		size_t from;
 		uint64_t row;
 		if (take_count(self, &self->reservations[(core * LLFREE_KINDS + i) % reservations],

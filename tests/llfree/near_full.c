@@ -3,9 +3,9 @@
  * every order and kind and frees, and count per order the gets that said
  * MEMORY while memory held a free aligned block of that order: spurious
  * failures (shared/design/llfree.md section 2, out of memory). Also counts
- * what the out-of-memory path costs the other cores: their reservations
- * ended by get_slow (test hook), and how often a thread's next frame comes
- * from another tree than its last (locality).
+ * how often a thread's next frame comes from another tree than its last
+ * (locality). No get ends another core's reservation (upper_slow.c), so
+ * there is nothing of that to count.
  *
  * A block counts against a failed get G only if it was certainly free for
  * all of G: every frame's put had returned before G started and no get has
@@ -191,14 +191,12 @@ static void *nf_main(void *arg)
 	return NULL;
 }
 
-static void report(const char *phase, const nf_stats_t *sum, uint64_t drained)
+static void report(const char *phase, const nf_stats_t *sum)
 {
 	uint64_t gets = 0;
 	for (unsigned o = 0; o < ORDERS; o++)
 		gets += sum->gets[o];
-	printf("  phase %s: %" PRIu64 " gets; other cores' reservations drained %.2f, tree "
-	       "switches %.1f per 1000 gets\n",
-	       phase, gets, gets ? 1000.0 * (double)drained / (double)gets : 0.0,
+	printf("  phase %s: %" PRIu64 " gets; tree switches %.1f per 1000 gets\n", phase, gets,
 	       gets ? 1000.0 * (double)sum->switches / (double)gets : 0.0);
 	printf("    order:   ");
 	for (unsigned o = 0; o < ORDERS; o++)
@@ -233,7 +231,6 @@ static void run_phase(uint64_t seed, const nf_phase_t *phase)
 	atomic_store(&nf.clock, 1);
 	nf.cap = (nf.frames - phase->free_kept) / THREADS;
 	nf.deadline = stress_now_ms() + progress_ms;
-	atomic_store(&progress_drained_other, 0);
 	pthread_t tid[THREADS];
 	pthread_barrier_init(&nf.barrier, NULL, THREADS);
 	for (unsigned i = 0; i < THREADS; i++) {
@@ -252,7 +249,7 @@ static void run_phase(uint64_t seed, const nf_phase_t *phase)
 		stress_held_free(&nf.t[i].held);
 	}
 	pthread_barrier_destroy(&nf.barrier);
-	report(phase->name, &sum, atomic_load(&progress_drained_other));
+	report(phase->name, &sum);
 	fflush(stdout);
 	stress_alloc_check_all_free(&nf.alloc);
 	for (unsigned o = 0; phase->strict && o <= LLFREE_HUGE_ORDER; o++)

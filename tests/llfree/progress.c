@@ -36,7 +36,6 @@
 /* Bound on every wait of this program: a thread that is still stuck after it is a failure. */
 #define WAIT_MS 10000
 
-_Atomic uint64_t progress_drained_other;
 _Atomic bool progress_transit_yield;
 uint64_t progress_ms = 1500;
 
@@ -73,10 +72,6 @@ static bool wait_for(_Atomic int *flag, int want)
 
 void llfree_test_hook(enum llfree_hook where, uint64_t arg)
 {
-	if (where == LLFREE_HOOK_DRAIN_OTHER) {
-		atomic_fetch_add_explicit(&progress_drained_other, arg, memory_order_relaxed);
-		return;
-	}
 	if (where <= LLFREE_HOOK_TRANSIT_SYNC) {
 		if (atomic_load_explicit(&progress_transit_yield, memory_order_relaxed))
 			sched_yield();

@@ -13,8 +13,6 @@
 #include "common_stress.h"
 #include "hooks.h"
 
-/* Other cores' reservations get_slow ended (LLFREE_HOOK_DRAIN_OTHER), all threads. */
-extern _Atomic uint64_t progress_drained_other;
 /* Yield in every count-in-transit window (LLFREE_HOOK_TRANSIT_*). */
 extern _Atomic bool progress_transit_yield;
 /* Milliseconds per measured phase (LLFREE_PROGRESS_MS). */
