@@ -273,7 +273,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 		kernel_exit(false, "no TSC frequency");
 	/* 13a. Watchdog: the APIC timer that wakes the waiting BSP, measured against the TSC. */
 	watchdog_init();
-	/* 14. LLFree over all RAM, sized for every CPU found; APs' stacks and per-CPU data come from it. */
+	/* 14. LLFree over all RAM, sized for every CPU found; the APs' stacks come from it. */
 	if (!frames_init(&memmap, (unsigned)madt.cpu_count))
 		kernel_exit(false, "frame allocator");
 	/* 14b. Persistent memory range (pmem=...) found and mapped while the BSP runs alone. */

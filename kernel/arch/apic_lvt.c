@@ -66,7 +66,7 @@ void apic_lvt_init_this_cpu(bool bsp)
 }
 
 /* Bounded wait until `vector` is pending in this APIC's IRR. */
-static bool wait_pending(unsigned vector)
+bool apic_selftest_wait_pending(unsigned vector)
 {
 	uint64_t t0 = rdtsc();
 	while (!apic_vector_bit(APIC_IRR, vector)) {
@@ -85,14 +85,9 @@ void apic_lvt_selftest_arm(void)
 	apic_write(APIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
 	apic_write(APIC_LVT_TIMER, LVT_TIMER_PERIODIC | APIC_VECTOR_SELFTEST_TIMER);
 	apic_write(APIC_TIMER_INITIAL, ARM_TIMER_COUNT);
-	bool pending = wait_pending(APIC_VECTOR_SELFTEST_TIMER);
+	bool pending = apic_selftest_wait_pending(APIC_VECTOR_SELFTEST_TIMER);
 	kprintf("armed_irqs: LAPIC timer armed, periodic, vector 0x%x: %s\n", APIC_VECTOR_SELFTEST_TIMER,
 		pending ? "pending" : "never became pending");
-}
-
-bool apic_selftest_wait_pending(unsigned vector)
-{
-	return wait_pending(vector);
 }
 
 static struct {

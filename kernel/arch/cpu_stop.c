@@ -13,7 +13,6 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 
-#define IDT_VECTOR_NMI 2 /* SDM Vol. 3A, 6.3.1 */
 /* How long a panicking CPU waits for the others to halt before it reports. */
 #define STOP_TIMEOUT_US 100000ull
 

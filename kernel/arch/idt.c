@@ -20,8 +20,6 @@ _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes (SDM 
 #define GATE_PRESENT 0x80
 #define GATE_TYPE_INTERRUPT 0x0e /* IF cleared on entry */
 
-#define VECTOR_DOUBLE_FAULT 8
-#define VECTOR_MACHINE_CHECK 18
 
 extern const uint64_t isr_stubs[IDT_VECTORS]; /* boot/isr.asm */
 
@@ -33,7 +31,7 @@ void idt_init(void)
 {
 	for (unsigned v = 0; v < IDT_VECTORS; v++) {
 		uint64_t entry = isr_stubs[v];
-		uint8_t ist = v == VECTOR_DOUBLE_FAULT ? IST_DOUBLE_FAULT : v == VECTOR_MACHINE_CHECK ? IST_MACHINE_CHECK : 0;
+		uint8_t ist = v == IDT_VECTOR_DOUBLE_FAULT ? IST_DOUBLE_FAULT : v == IDT_VECTOR_MACHINE_CHECK ? IST_MACHINE_CHECK : 0;
 		idt[v] = (struct idt_gate){
 			.offset_low = (uint16_t)entry,
 			.selector = GDT_KERNEL_CODE,

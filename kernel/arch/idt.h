@@ -16,6 +16,12 @@
 /* Vectors 0..31 are exceptions; the rest are free for IPIs and devices. */
 #define IDT_FIRST_FREE_VECTOR 32
 
+/* The exceptions the kernel handles by number (SDM Vol. 3A, 6.3.1). */
+#define IDT_VECTOR_NMI 2
+#define IDT_VECTOR_DOUBLE_FAULT 8
+#define IDT_VECTOR_PAGE_FAULT 14
+#define IDT_VECTOR_MACHINE_CHECK 18
+
 typedef void (*trap_handler_fn)(struct trap_frame *frame);
 
 /* Fill the 256 gates; once, on the boot CPU. */

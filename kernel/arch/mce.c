@@ -48,7 +48,6 @@
 #define MCI_STATUS_CEC_SHIFT 38 /* corrected error count, bits 52:38, with MCG_CMCI_P */
 #define MCI_STATUS_CEC_MASK 0x7FFFull
 
-#define VECTOR_MACHINE_CHECK 18
 #define BANKS_MAX 256 /* IA32_MCG_CAP.Count is 8 bits */
 /* A CPU of a broadcast #MC with nothing in its banks gives the one that logged the error this long. */
 #define RENDEZVOUS_US 100000ull
@@ -176,7 +175,7 @@ void mce_init_bsp(void)
 		mcg_cap = rdmsr(MSR_IA32_MCG_CAP);
 		skip_bank0_ctl = is_intel_family6_before_1a();
 	}
-	idt_set_handler(VECTOR_MACHINE_CHECK, machine_check_handler);
+	idt_set_handler(IDT_VECTOR_MACHINE_CHECK, machine_check_handler);
 	if (!have_mce)
 		kprintf("WARN msg=\"no machine-check exception (CPUID 01H EDX[7]): memory errors go unreported\"\n");
 	else
@@ -202,7 +201,7 @@ static struct {
 static uint64_t error_count(const struct bank *b)
 {
 	uint64_t cec = (b->status >> MCI_STATUS_CEC_SHIFT) & MCI_STATUS_CEC_MASK;
-	return (mcg_cap & MCG_CMCI_P) && cec ? cec : 1;
+	return mce_has_cmci() && cec ? cec : 1;
 }
 
 static void poll_core(unsigned core, void *arg)

@@ -12,7 +12,6 @@
 #include "arch/direct_map.h"
 #include "arch/mtrr.h"
 #include "arch/pat.h"
-#include "arch/tsc.h"
 #include "lib/align.h"
 #include "lib/panic.h"
 #include "lib/printf.h"

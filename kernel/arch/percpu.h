@@ -6,7 +6,7 @@
  * one `mov %gs:0`. All of them live in one table in the kernel image, one
  * cache line (or more) each, apart from the stacks: a stack overflow runs
  * into an unmapped guard (arch/stacks.h), not into the per-CPU data. Each
- * AP's stack is allocated from LLFree (smp.c), so LLFree is initialised
+ * AP's stack is allocated from LLFree (arch/stacks.c), so LLFree is initialised
  * before any AP starts.
  * CPUs are numbered densely: index 0 is the BSP, then every CPU that came
  * online, in MADT order; APIC ids are sparse and kept beside the index.

@@ -22,7 +22,6 @@
 #include "lib/printf.h"
 #include "lib/run_cores.h"
 #include "lib/string.h"
-#include "mm/frames.h"
 
 /* A SIPI vector reaches pages below 1 MiB (vector = page number, 8 bits). */
 #define TRAMPOLINE_LIMIT 0x100000ull

@@ -54,7 +54,6 @@ static const char *const exception_names[32] = {
 #define PF_RESERVED_BIT (1u << 3)
 #define PF_FETCH (1u << 4)
 
-#define VECTOR_PAGE_FAULT 14
 
 static const char *trap_name(uint64_t vector)
 {
@@ -86,14 +85,16 @@ static void print_registers(const struct trap_frame *f)
 void trap_fatal(const struct trap_frame *f)
 {
 	panic_enter();
+	uint64_t cr2 = read_cr2();
+	int guard_cpu = stack_guard_cpu(cr2);
 	kprintf("ERROR msg=\"%s\" vector=%lu error=0x%lx rip=%p cr2=%p cpu=%d\n", trap_name(f->vector),
-		f->vector, f->error, (void *)f->rip, (void *)read_cr2(), this_cpu_index_or_unknown());
-	if (f->vector == VECTOR_PAGE_FAULT)
+		f->vector, f->error, (void *)f->rip, (void *)cr2, this_cpu_index_or_unknown());
+	if (f->vector == IDT_VECTOR_PAGE_FAULT)
 		print_page_fault(f->error);
-	if (paging_is_stack_guard(read_cr2()))
+	if (paging_is_stack_guard(cr2))
 		kprintf("CR2 is in the guard page below the boot stack: kernel stack overflow\n");
-	if (stack_guard_cpu(read_cr2()) >= 0)
-		kprintf("CR2 is in the guard below cpu %d's stack: kernel stack overflow\n", stack_guard_cpu(read_cr2()));
+	if (guard_cpu >= 0)
+		kprintf("CR2 is in the guard below cpu %d's stack: kernel stack overflow\n", guard_cpu);
 	print_registers(f);
 	panic_backtrace(f->rip, f->rbp);
 

@@ -5,7 +5,7 @@
  * VMware/QEMU convention). Whether the TSC is invariant (CPUID 80000007H)
  * is part of the CPU's identification (bench/cpu_ident.h).
  *
- * Frequency sources, in order (design kernel.md "Time"): CPUID 15H (with
+ * Frequency sources, in order (docs/hardware.md, "TSC calibration"): CPUID 15H (with
  * the crystal derived from CPUID 16H where 15H gives none), the hypervisor
  * leaf, MSR_PLATFORM_INFO on the Intel models that have it, then a
  * measurement against the ACPI PM timer, the HPET or PIT channel 2 (median

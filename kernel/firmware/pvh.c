@@ -63,12 +63,8 @@ static void find_rsdp(uint64_t phys, pvh_map_fn map, struct boot_info *out)
 		return;
 	out->rsdp = r;
 	out->rsdp_revision = r[RSDP_REVISION_OFFSET];
-	out->rsdp_size = RSDP_V1_SIZE;
-	if (out->rsdp_revision >= 2) {
-		uint32_t len;
-		memcpy(&len, r + RSDP_LENGTH_OFFSET, sizeof(len));
-		out->rsdp_size = len;
-	}
+	out->rsdp_size = out->rsdp_revision >= 2 ? boot_read_u32(r + RSDP_LENGTH_OFFSET)
+						 : RSDP_V1_SIZE;
 }
 
 const char *pvh_parse(uint64_t phys, pvh_map_fn map, struct boot_info *out)

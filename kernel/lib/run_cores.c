@@ -47,7 +47,7 @@ KOPT_UINT(opt_hang_cpu, "hang_cpu", "0",
 	  "the watchdog must end the run naming it");
 static char opt_hang_phase[16];
 KOPT_STRING(opt_hang_phase, "hang_phase", "any",
-	  "with hang_cpu=N: the phase whose first job hangs: any, selftest, stress, mce-poll, bench, pmem");
+	  "with hang_cpu=N: the phase whose first job hangs: any, selftest, pat-check, stress, mce-poll, bench, pmem");
 static _Atomic bool hung;
 
 static struct kopt_list opt_panic_cpu;
@@ -224,23 +224,23 @@ static void panic_job(unsigned core, void *arg)
 		cpu_pause();
 }
 
+/* A self-test that was asked for and cannot run is a failed run, not a skipped one. */
+static void selftest_cpu_check(const char *key, uint64_t n, const char *reason)
+{
+	if (n != 0 && n < percpu_count())
+		return;
+	kprintf("ERROR msg=\"%s=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n", key,
+		(unsigned long long)n, percpu_count() - 1, percpu_count());
+	kernel_exit(false, reason);
+}
+
 void run_cores_selftest(void)
 {
-	if (opt_hang_cpu >= percpu_count()) {
-		kprintf("ERROR msg=\"hang_cpu=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n",
-			(unsigned long long)opt_hang_cpu, percpu_count() - 1, percpu_count());
-		kernel_exit(false, "hang_cpu out of range");
-	}
+	if (opt_hang_cpu != 0) /* 0: off */
+		selftest_cpu_check("hang_cpu", opt_hang_cpu, "hang_cpu out of range");
 	if (opt_panic_cpu.count == 1 && opt_panic_cpu.items[0] == 0)
 		return;
-	/* A self-test that was asked for and cannot run is a failed run, not a skipped one. */
-	for (size_t i = 0; i < opt_panic_cpu.count; i++) {
-		uint64_t n = opt_panic_cpu.items[i];
-		if (n == 0 || n >= percpu_count()) {
-			kprintf("ERROR msg=\"panic_cpu=%llu: only CPUs 1..%u can run the self-test (%u online)\"\n",
-				(unsigned long long)n, percpu_count() - 1, percpu_count());
-			kernel_exit(false, "panic_cpu out of range");
-		}
-	}
+	for (size_t i = 0; i < opt_panic_cpu.count; i++)
+		selftest_cpu_check("panic_cpu", opt_panic_cpu.items[i], "panic_cpu out of range");
 	run_cores(percpu_count(), panic_job, NULL);
 }

@@ -33,7 +33,10 @@ const char *run_cores_phase_name(void);
  * neither finished it nor waits, else the first that has not finished; -1.
  */
 int run_cores_stuck_cpu(void);
-/* panic_cpu=N: CPU N panics in a job on all CPUs; the others must be stopped. */
+/*
+ * Self-tests of the all-CPU stop: panic_cpu=N[,M] (those CPUs panic in a job
+ * on all CPUs; the others must be stopped), hang_cpu=N (checks N is a CPU).
+ */
 void run_cores_selftest(void);
 /* An AP's life after start-up: wait for jobs forever. */
 __attribute__((noreturn)) void run_cores_ap_loop(struct percpu *cpu);

@@ -75,9 +75,9 @@ static bool clear_of_kernel(uint64_t base, uint64_t end)
 }
 
 /*
- * A range pmem_init will refuse (range_ok) stays in the memory map: kept out,
+ * A range pmem_map will refuse (range_ok) stays in the memory map: kept out,
  * a range from 0 would take all RAM and the boot would stop at the memory map
- * ("no usable RAM") instead of at pmem_init, which says what is wrong.
+ * ("no usable RAM") instead of at pmem_map, which says what is wrong.
  */
 bool pmem_cmdline_range(struct boot_range *out)
 {

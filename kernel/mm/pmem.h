@@ -67,8 +67,8 @@ struct pmem_info {
 /*
  * The command-line range (pmem_size/pmem_at) when pmem is on, for the
  * memory map's keep list, so that the volatile allocator never hands it
- * out. False when there is none, or none pmem_init would accept (left in
- * the map so that the boot reaches pmem_init's reason). Valid after
+ * out. False when there is none, or none pmem_map would accept (left in
+ * the map so that the boot reaches pmem_map's reason). Valid after
  * cmdline_parse.
  */
 bool pmem_cmdline_range(struct boot_range *out);

@@ -132,8 +132,7 @@ static bool region_get(struct region *r, uint64_t bytes, const char *what)
 
 static void region_put(struct region *r)
 {
-	if (r->ptr)
-		contig_free(r->ptr, r->bytes);
+	contig_free(r->ptr, r->bytes); /* nothing for a region never got */
 }
 
 /* `name=a,b,c` over cores: one value of struct counts per core. */
