@@ -119,13 +119,18 @@ def check_result(pairs):
 
 
 class Collector:
-    def __init__(self, warn):
+    def __init__(self, warn, report=None):
+        """warn(message) for each line skipped as malformed; report(message) for each ERROR
+        line and failed DONE line the log itself reports (default: warn)."""
         self.rows = []
         self.warn = warn
+        self.report = report or warn
         self.bad = 0
         self.errors = 0
 
-    def read(self, name, stream):
+    def read(self, name, stream, on_line=None):
+        """Collects the RESULT rows of one log; on_line(number, tag, pairs, text), when given,
+        sees every well-formed tagged line."""
         env, boot = {}, {}
         for number, raw in enumerate(stream, 1):
             text = clean(raw)
@@ -138,6 +143,8 @@ class Collector:
             if parsed is None:
                 continue
             tag, pairs = parsed
+            if on_line:
+                on_line(number, tag, pairs, text)
             if tag == "BOOT":
                 env, boot = {}, pairs
             elif tag == "ENV":
@@ -146,7 +153,7 @@ class Collector:
                 env = pairs
             elif tag == "ERROR" or (tag == "DONE" and pairs.get("status") != "ok"):
                 self.errors += 1
-                self.warn("%s:%d: log reports: %s" % (name, number, text))
+                self.report("%s:%d: log reports: %s" % (name, number, text))
             elif tag == "RESULT":
                 try:
                     check_result(pairs)

@@ -25,6 +25,7 @@ Needs Debian's matplotlib for the system interpreter (/usr/bin/python3).
 
 import argparse
 import csv
+import itertools
 import os
 import sys
 import zlib
@@ -32,7 +33,8 @@ from collections import OrderedDict, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from logparse import run_source  # noqa: E402
-from results import AREA_FRAMES, alloc_key, cores_text, log_dirs, size_text  # noqa: E402,F401
+import results  # noqa: E402
+from results import alloc_key, cores_text, log_dirs, size_text  # noqa: E402
 
 TIMED = ("bulk", "repeat", "rand")
 # One colour per allocator, the same in every figure; others get a stable pick.
@@ -76,11 +78,6 @@ def row_source(row):
 def env_label(row):
     cpu = row.get("env_cpu", "")
     return row_source(row) + (": " + cpu if cpu else "")
-
-
-def series_name(row, many_envs, extra=""):
-    name = row["alloc"] + extra
-    return name + (" [%s]" % env_label(row) if many_envs else "")
 
 
 def title_source(rows):
@@ -156,8 +153,7 @@ def frag_share(row):
     """Percent of free memory in whole 2 MiB areas: H / (free / 512)."""
     if row.get("huge_share"):
         return 100 * num(row, "huge_share")
-    free = num(row, "free_frames")
-    return 100 * num(row, "free_huge") * AREA_FRAMES / free if free > 0 else 0.0
+    return results.frag_share(row) or 0.0
 
 
 def frag_label(row, many_envs, show_tree):
@@ -202,7 +198,7 @@ def frag_figure(plt, rows, many_envs):
     allocator (line styles tell runs of one allocator apart)."""
     series = frag_series(rows, many_envs)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    styles = defaultdict(lambda: iter(["-", "--", ":", "-."] * 8))
+    styles = defaultdict(lambda: itertools.cycle(LINE_STYLES))
     for name, pts in series.items():
         alloc = name.split(",")[0]
         look = dict(label=name, color=alloc_color(alloc), linestyle=next(styles[alloc]))

@@ -218,8 +218,11 @@ def default_outdir(paths):
 
 
 def make_report(paths, outdir, logy=False, plt=None):
-    """Writes the report; returns (html path, md path, logs)."""
+    """Writes the report; returns (html path, md path, logs). ImportError without matplotlib
+    (load_pyplot has said how to install it)."""
     plt = plt or plot.load_pyplot("report.py")
+    if plt is None:
+        raise ImportError("matplotlib is missing")
     logs, col = read_logs(paths)
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:

@@ -75,17 +75,13 @@ class Log:
         return "ok" if len(dones) == 1 else "ok (%d runs)" % len(dones)
 
 
-def read_runs(log, stream):
+def run_reader(log):
+    """A logparse.Collector.read callback: the log's lines into runs, its WARN, ERROR and failed
+    DONE lines into notes (the Collector's warn adds the malformed lines)."""
     run = None
-    for number, raw in enumerate(stream, 1):
-        text = logparse.clean(raw)
-        try:
-            parsed = logparse.parse_line(text)
-        except logparse.BadLine:
-            continue          # logparse's pass reports it
-        if parsed is None:
-            continue
-        tag, pairs = parsed
+
+    def on_line(number, tag, pairs, text):
+        nonlocal run
         # A run starts at BOOT, or at an ENV after an ENV (the host program has no BOOT).
         if run is None or tag == "BOOT" or (tag == "ENV" and "ENV" in run.lines):
             run = Run()
@@ -96,21 +92,21 @@ def read_runs(log, stream):
             run.tests.append(pairs)
         elif tag == "DONE":
             run.done = pairs
-        elif tag in ("WARN", "ERROR"):
+        if tag in ("WARN", "ERROR") or (tag == "DONE" and pairs.get("status") != "ok"):
             log.notes.append("line %d: %s" % (number, text))
+    return on_line
 
 
 def read_logs(paths):
     names = log_dirs(paths)
-    col = logparse.Collector(lambda msg: None)
+    col = logparse.Collector(lambda msg: None, report=lambda msg: None)  # notes: run_reader
     logs = []
     for path in paths:
         log = Log(path, names[path])
-        col.warn = lambda msg, log=log: log.notes.append(msg.split(": ", 1)[1])
+        # The Collector says "<path>:<line>: what"; a note says "line <line>: what".
+        col.warn = lambda msg, log=log, path=path: log.notes.append("line " + msg[len(path) + 1:])
         with open(path, encoding="utf-8", errors="replace", newline="") as f:
-            col.read(path, logparse._lines(f))
-        with open(path, encoding="utf-8", errors="replace", newline="") as f:
-            read_runs(log, logparse._lines(f))
+            col.read(path, logparse._lines(f), run_reader(log))
         logs.append(log)
     by_source = defaultdict(list)
     for pairs, env, boot, source, number in col.rows:

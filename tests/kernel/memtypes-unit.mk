@@ -2,19 +2,15 @@
 # the direct map's plan (kernel/arch/mtrr_type.c, kernel/arch/direct_map.c)
 # over the memory map builder, plain and with ASan+UBSan.
 
-MEMTYPES_UNIT_MODULES := kernel/arch/mtrr_type kernel/arch/direct_map kernel/mm/memmap kernel/lib/printf
+KLIB_UNIT_memtypes := kernel/arch/mtrr_type kernel/arch/direct_map kernel/mm/memmap kernel/lib/printf
 MEMTYPES_UNIT_BINS := $(BUILD)/host/tests/kernel/memtypes_unit $(BUILD)/asan/tests/kernel/memtypes_unit
-
-$(BUILD)/host/tests/kernel/memtypes_unit: $(BUILD)/host/tests/kernel/test_memtypes.o \
-		$(patsubst %,$(BUILD)/host/%.o,$(MEMTYPES_UNIT_MODULES))
-	$(HOSTCC) $(HOST_LDFLAGS) $^ -lcriterion -o $@
-$(BUILD)/asan/tests/kernel/memtypes_unit: $(BUILD)/asan/tests/kernel/test_memtypes.o \
-		$(patsubst %,$(BUILD)/asan/%.o,$(MEMTYPES_UNIT_MODULES))
-	$(SAN_CC) -fsanitize=address,undefined $(HOST_LDFLAGS) $^ -lcriterion -o $@
+# The link rules of the klib unit tests (klib-unit.mk, included before this fragment).
+$(eval $(call KLIB_UNIT_RULES,memtypes))
 
 .PHONY: test-memtypes-unit
 test-memtypes-unit: $(MEMTYPES_UNIT_BINS)
-	@set -e; for t in $^; do echo "== $$t"; $$t -j1 --short-filename; done
+	@set -e; for t in $^; do echo "== $$t"; \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$t -j1 --short-filename; done
 
 TEST_TARGETS += test-memtypes-unit
 

@@ -5,7 +5,7 @@
 test-qrlog:
 	$(PYTHON) tests/tools/test_qrlog.py
 
-TEST_TARGETS += test-qrlog
+# Not in TEST_TARGETS: test-tools runs tests/tools/test_qrlog.py with the other tool tests.
 
 help::
 	@echo "  test-qrlog     tools/qrlog.py: scanned QR texts (any order, duplicates, CRLF, missing/corrupt parts) to log lines"

@@ -271,6 +271,8 @@ class ReportUsage(unittest.TestCase):
         self.assertIn("| fail | unknown source, BIOS |", md.replace("fail.log", "fail"))
         self.assertIn("fail: bad kernel command line", md)
         self.assertIn('line 2: ERROR msg="invalid command-line value"', md)
+        self.assertEqual(md.count('ERROR msg="invalid command-line value"'), 1, "one note per line")
+        self.assertIn('line 3: DONE status=fail reason="bad kernel command line"', md)
 
     def make(self, *args):
         env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "LOG")}
