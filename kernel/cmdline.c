@@ -193,12 +193,12 @@ static bool first_of_module(const struct kopt *o)
 	return true;
 }
 
-/* The option of o's module declared next after line `after` (UINT32_MAX-safe), or NULL. */
-static const struct kopt *next_in_module(const struct kopt *o, unsigned after, bool first)
+/* The option of o's module declared next after line `after` (0: its first), or NULL. */
+static const struct kopt *next_in_module(const struct kopt *o, unsigned after)
 {
 	const struct kopt *best = NULL;
 	for (const struct kopt *p = kopts_begin; p < kopts_end; p++)
-		if (same_module(p, o) && (first || p->line > after) && (!best || p->line < best->line))
+		if (same_module(p, o) && p->line > after && (!best || p->line < best->line))
 			best = p;
 	return best;
 }
@@ -224,7 +224,7 @@ void cmdline_print_help(void)
 			continue;
 		module_name(m->file, name, sizeof(name));
 		kprintf("%s (%s)\n", name, m->file);
-		for (const struct kopt *o = next_in_module(m, 0, true); o; o = next_in_module(m, o->line, false)) {
+		for (const struct kopt *o = next_in_module(m, 0); o; o = next_in_module(m, o->line)) {
 			ksnprintf(left, sizeof(left), "%s=%s", o->key, syntax(o, buf, sizeof(buf)));
 			kprintf("  %-*s %s (default: %s)\n", width, left, o->help, o->def ? o->def : "-");
 		}
